@@ -1,0 +1,5 @@
+"""``python -m synthguard`` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Dataset catalogue: content digests, registration and lookup of synthetic dataset versions."""

@@ -1,0 +1,119 @@
+"""Register a dataset version: read its tables, digest its files, sign an in-toto statement,
+and store the version with its audit entry in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import InputError
+from ..models import Column, DatasetVersion, Manifest
+from ..provenance import dsse, intoto
+from ..store.tables import DatasetRow, TagRow, VersionRow
+from . import digest, naming, tables
+from .records import files_to_json, version_of
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    paths: tuple[Path, ...]
+    name: str
+    generator: str
+    source: str
+    purpose: str
+    owner: str
+    tags: dict[str, str] = field(default_factory=dict)
+    classification: str = "synthetic"
+    shard_size: int = digest.DEFAULT_SHARD_SIZE
+
+    @classmethod
+    def build(cls, paths: list[Path], *, name: str, generator: str, source: str, purpose: str,
+              owner: str, tags: dict[str, str] | list[str] | None = None,
+              classification: str = "synthetic", shard_size: int = digest.DEFAULT_SHARD_SIZE,
+              ) -> RegisterRequest:
+        """Validate every argument before any file is read."""
+        if not paths:
+            raise InputError("no path given", field="PATH")
+        for label, value in (("generator", generator), ("source", source), ("purpose", purpose),
+                             ("owner", owner)):
+            if not value or not value.strip():
+                raise InputError(f"--{label} must not be empty", field=label)
+        parsed_tags = naming.parse_tags(tags) if isinstance(tags, list) else dict(tags or {})
+        return cls(tuple(paths), naming.check_name(name), generator, source, purpose, owner,
+                   parsed_tags, naming.check_classification(classification), shard_size)
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    version: DatasetVersion
+    created: bool  # False when the same content was already registered under this name
+
+
+def register(ws: Workspace, request: RegisterRequest) -> RegisterResult:
+    files = [Path(path) for path, _ in digest.list_files(request.paths)]
+    columns, rows = tables.inspect_all(tables.table_files(list(request.paths), files))
+    manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True)
+    try:
+        return _store(ws, request, manifest, columns, rows)
+    except IntegrityError as exc:  # a concurrent register of the same name took the number
+        raise InputError(f"dataset {request.name!r} changed concurrently; retry") from exc
+
+
+def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest, columns: tuple[Column, ...],
+           rows: int) -> RegisterResult:
+    tenant = ws.settings.tenant
+    with ws.session() as session, session.begin():
+        dataset = session.scalars(select(DatasetRow).where(
+            DatasetRow.tenant == tenant, DatasetRow.name == request.name)).one_or_none()
+        now = datetime.now(UTC)
+        if dataset is None:
+            dataset = DatasetRow(tenant=tenant, name=request.name, created_at=now)
+            session.add(dataset)
+            session.flush()
+        existing = session.scalars(select(VersionRow).where(
+            VersionRow.dataset_id == dataset.id, VersionRow.digest == manifest.root)).one_or_none()
+        if existing is not None:
+            version = version_of(existing)
+            ws.audit.append_in(session, [ws.draft("dataset.register", version.ref, digest=version.digest,
+                                                   details={"existing": True})])
+            return RegisterResult(version, created=False)
+        latest = session.scalar(select(func.max(VersionRow.version)).where(
+            VersionRow.dataset_id == dataset.id)) or 0
+        parent = session.scalars(select(VersionRow).where(
+            VersionRow.dataset_id == dataset.id, VersionRow.version == latest)).one_or_none()
+        number = latest + 1
+        predicate = {
+            "name": request.name, "version": number, "generator": request.generator,
+            "source": request.source, "purpose": request.purpose, "owner": request.owner,
+            "classification": request.classification, "tags": request.tags,
+            "parent": f"{request.name}@{latest}" if parent else None,
+            "manifest": {"root": manifest.root, "shardSize": request.shard_size},
+            "rows": rows, "columns": [{"name": c.name, "type": c.type} for c in columns],
+            "createdAt": now.isoformat(), "createdBy": ws.settings.actor, "tenant": tenant,
+        }
+        envelope = dsse.sign(intoto.encode(intoto.statement(manifest.files, predicate)), ws.signer)
+        row = VersionRow(
+            id=str(uuid.uuid4()), dataset_id=dataset.id, version=number, digest=manifest.root,
+            generator=request.generator, source=request.source, purpose=request.purpose,
+            owner=request.owner, classification=request.classification,
+            parent_id=parent.id if parent else None, created_at=now, created_by=ws.settings.actor,
+            rows=rows, columns=predicate["columns"], files=files_to_json(manifest.files),
+            envelope=envelope)
+        row.dataset = dataset
+        row.tags = [TagRow(key=k, value=v) for k, v in request.tags.items()]
+        session.add(row)
+        session.flush()
+        version = version_of(row)
+        ws.audit.append_in(session, [ws.draft("dataset.register", version.ref, digest=version.digest,
+                                               details={"rows": rows, "files": len(manifest.files),
+                                                        "key": ws.signer.key_id})])
+        return RegisterResult(version, created=True)

@@ -1,0 +1,143 @@
+"""``register``, ``verify``, ``export-bundle``, ``ls``, ``show``: the catalogue from the shell."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..catalog import bundle, naming
+from ..catalog.browse import Filters, lineage_chain, list_versions
+from ..models import DatasetVersion
+from ..errors import InputError
+from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with, open_workspace
+
+Paths = Annotated[list[Path], typer.Argument(help="Files or directories (CSV, Parquet, JSON Lines).")]
+
+
+def register(
+    paths: Paths,
+    name: Annotated[str, typer.Option(help="Dataset name.")],
+    generator: Annotated[str, typer.Option(help="Generator and version, e.g. 'ctgan 0.10.1'.")],
+    source: Annotated[str, typer.Option(help="The real data it was made from.")],
+    purpose: Annotated[str, typer.Option(help="What it is for.")],
+    owner: Annotated[str, typer.Option(help="Accountable owner (e-mail).")],
+    tag: Annotated[list[str] | None, typer.Option(help="k=v, repeatable.")] = None,
+    classification: Annotated[str, typer.Option(help="synthetic | mixed")] = "synthetic",
+    home: HomeOption = None, fmt: FormatOption = Format.text,
+) -> None:
+    """Register files as a signed version NAME@N (same content → same version)."""
+    with open_workspace(home) as ws:
+        result = ws.register(paths, name=name, generator=generator, source=source, purpose=purpose,
+                             owner=owner, tags=tag or [], classification=classification)
+    v = result.version
+    if fmt is Format.json:
+        emit_json({"id": v.id, "ref": v.ref, "version": v.version, "digest": v.digest,
+                   "created": result.created, "rows": v.rows, "files": len(v.files)})
+        return
+    state = "registered" if result.created else "already registered (same content)"
+    console.print(f"{v.ref} {state}\n  id      {v.id}\n  digest  {v.digest}\n"
+                  f"  rows    {v.rows} in {len(v.files)} file(s)")
+
+
+def verify(
+    paths: Paths,
+    name: Annotated[str | None, typer.Option("--name", help="NAME or NAME@N to check against.")] = None,
+    bundle_file: Annotated[Path | None, typer.Option("--bundle", help="Offline: a bundle file.")] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="Offline: trusted public key (PEM).")] = None,
+    home: HomeOption = None, fmt: FormatOption = Format.text,
+) -> None:
+    """Recompute digests and check the signed attestation; exit 1 on any difference."""
+    if (bundle_file is None) != (key is None):
+        raise InputError("offline verification needs both --bundle and --key")
+    if bundle_file is not None and key is not None:
+        result = bundle.verify_offline(paths, bundle_file, key)
+    else:
+        with open_workspace(home) as ws:
+            result = ws.verify(paths, name)
+    if fmt is Format.json:
+        emit_json(result.to_json())
+    else:
+        console.print(("verified: " if result.ok else "NOT verified: ") + result.reason)
+    exit_with(result.ok)
+
+
+def export_bundle(
+    ref: Annotated[str, typer.Argument(help="NAME@N")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default NAME@N.bundle.json).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Write the offline verification bundle of a version (for auditors)."""
+    with open_workspace(home) as ws:
+        version = lineage_chain(ws, ref)[0]
+        target = out or Path(f"{version.ref}.bundle.json")
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(bundle.bundle_of(version), indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, target)
+        ws.record("dataset.export_bundle", version.ref, digest=version.digest, details={"out": str(target)})
+    console.print(f"wrote {target}; verify with: synthguard verify PATH --bundle {target} --key PUBKEY.pem")
+
+
+def ls(
+    tag: Annotated[list[str] | None, typer.Option(help="k=v, repeatable (all must match).")] = None,
+    generator: Annotated[str | None, typer.Option(help="Generator contains this text.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner equals this.")] = None,
+    home: HomeOption = None, fmt: FormatOption = Format.text,
+) -> None:
+    """List registered dataset versions."""
+    with open_workspace(home) as ws:
+        versions = list_versions(ws, Filters(naming.parse_tags(tag or []), generator, owner))
+    if fmt is Format.json:
+        emit_json([summary(v) for v in versions])
+        return
+    table = Table("ref", "rows", "generator", "owner", "created", "digest")
+    for v in versions:
+        table.add_row(v.ref, str(v.rows), v.generator, v.owner, f"{v.created_at:%Y-%m-%d %H:%M}",
+                      v.digest[:19] + "…")
+    console.print(table)
+
+
+def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@N")], home: HomeOption = None,
+         fmt: FormatOption = Format.text) -> None:
+    """Show a version (or every version of a dataset): who, when, from what, digests, parent."""
+    name, number = naming.parse_ref(ref)
+    with open_workspace(home) as ws:
+        versions = lineage_chain(ws, ref) if number else list_versions(ws, Filters({}, name=name))
+    if number:
+        versions = versions[:1]
+    if fmt is Format.json:
+        emit_json([detail(v) for v in versions])
+        return
+    for v in versions:
+        console.print(f"[bold]{v.ref}[/bold]  {v.classification}  parent: {v.parent or '—'}")
+        for label, value in (("id", v.id), ("digest", v.digest), ("generator", v.generator),
+                             ("source", v.source), ("purpose", v.purpose), ("owner", v.owner),
+                             ("created", f"{v.created_at:%Y-%m-%d %H:%M:%S} UTC by {v.created_by}"),
+                             ("rows", str(v.rows)), ("tags", ", ".join(f"{k}={t}" for k, t in v.tags.items()))):
+            console.print(f"  {label:<10}{value}")
+        for f in v.files:
+            console.print(f"  file      {f.path}  {f.size} B  sha256:{f.sha256}")
+
+
+def summary(v: DatasetVersion) -> dict[str, object]:
+    return {"ref": v.ref, "id": v.id, "digest": v.digest, "rows": v.rows, "generator": v.generator,
+            "owner": v.owner, "created_at": v.created_at.isoformat(), "tags": v.tags}
+
+
+def detail(v: DatasetVersion) -> dict[str, object]:
+    return summary(v) | {
+        "source": v.source, "purpose": v.purpose, "classification": v.classification, "parent": v.parent,
+        "created_by": v.created_by, "columns": [{"name": c.name, "type": c.type} for c in v.columns],
+        "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in v.files]}
+
+
+def install(app: typer.Typer) -> None:
+    app.command()(register)
+    app.command()(verify)
+    app.command("export-bundle")(export_bundle)
+    app.command()(ls)
+    app.command()(show)

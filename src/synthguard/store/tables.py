@@ -1,0 +1,94 @@
+"""Table definitions (SQLAlchemy 2 declarative). Migrations in ``migrations/`` must match them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("tenant", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    versions: Mapped[list[VersionRow]] = relationship(back_populates="dataset", order_by="VersionRow.version")
+
+
+class VersionRow(Base):
+    __tablename__ = "dataset_versions"
+    __table_args__ = (UniqueConstraint("dataset_id", "version"), UniqueConstraint("dataset_id", "digest"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(80), index=True)
+    generator: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(256), index=True)
+    classification: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("dataset_versions.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(256))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    columns: Mapped[list[Any]] = mapped_column(JSON)
+    files: Mapped[list[Any]] = mapped_column(JSON)
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    dataset: Mapped[DatasetRow] = relationship(back_populates="versions")
+    tags: Mapped[list[TagRow]] = relationship(back_populates="version", cascade="all, delete-orphan")
+
+
+class TagRow(Base):
+    __tablename__ = "dataset_tags"
+
+    version_id: Mapped[str] = mapped_column(ForeignKey("dataset_versions.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, index=True)
+
+    version: Mapped[VersionRow] = relationship(back_populates="tags")
+
+
+class AuditEntryRow(Base):
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(256))
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(128), index=True)
+    object: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditTreeRow(Base):
+    """One row: the current size and right-edge frontier of the Merkle tree (the append lock)."""
+
+    __tablename__ = "audit_tree"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class CheckpointRow(Base):
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
