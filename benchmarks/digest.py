@@ -51,6 +51,7 @@ class Result:
     seconds: float | None
     gb_per_s: float | None
     runs: int
+    value: str = ""  # the digest (or shard count) the method produced, to check they agree
     note: str = ""
 
 
@@ -136,8 +137,8 @@ def model_signing_methods(shard_size: int) -> tuple[dict[str, Callable[[str], st
     try:
         hashing: Any = importlib.import_module("model_signing.hashing")
         version = importlib.import_module("importlib.metadata").version("model-signing")
-    except ImportError as exc:
-        return {}, f"model-signing not available ({exc}); try: .venv/bin/pip install model-signing"
+    except ImportError as exc:  # not installed, or (1.1.1) installed without its pyOpenSSL import
+        return {}, f"model-signing cannot be imported: {exc!r} (pip install model-signing pyopenssl)"
 
     def by_file(path: str) -> str:
         manifest = hashing.Config().use_file_serialization(hashing_algorithm="sha256").hash(path)
@@ -187,15 +188,23 @@ def run(path: str, shard_size: int, repeat: int) -> tuple[list[Result], list[str
     methods.update(extra)
     times: dict[str, list[float]] = {name: [] for name in methods}
     values: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for _ in range(repeat):  # round-robin so drift in machine load hits every method alike
         for name, method in methods.items():
-            seconds, values[name] = time_once(path, method)
+            if name in failed:
+                continue
+            try:
+                seconds, values[name] = time_once(path, method)
+            except Exception as exc:  # a third-party tool failing should not lose the other figures
+                failed[name] = f"failed: {exc!r}"
+                continue
             times[name].append(seconds)
     size = os.path.getsize(path)
-    results = [Result(name, statistics.median(t), size / statistics.median(t) / 1e9, len(t), values[name])
+    results = [Result(name, None, None, 0, note=failed[name]) if name in failed else
+               Result(name, statistics.median(t), size / statistics.median(t) / 1e9, len(t), values[name])
                for name, t in times.items()]
     if unavailable:
-        results.append(Result("model-signing", None, None, 0, unavailable))
+        results.append(Result("model-signing", None, None, 0, note=unavailable))
     return results, _agreement(values)
 
 
@@ -232,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     size_bytes = int(args.size_gb * 1e9)
-    path = args.path or os.path.join(tempfile.gettempdir(), "synthguard-bench", f"digest-{args.size_gb:g}gb.parquet")
+    default = os.path.join(tempfile.gettempdir(), "synthguard-bench", f"digest-{args.size_gb:g}gb.parquet")
+    path = args.path or default
     reused = ensure_file(path, size_bytes)
     results, notes = run(path, args.shard_mb << 20, max(1, args.repeat))
     size = os.path.getsize(path)

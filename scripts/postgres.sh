@@ -106,12 +106,14 @@ install_postgres() {
         sudo=(sudo)
     fi
     log "PostgreSQL server binaries not found; installing the Debian package 'postgresql'"
-    "${sudo[@]}" apt-get update >&2 || die "apt-get update failed"
+    # fd 9 (our lock) is closed: a cluster started by the package must not inherit it.
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update >&2 9>&- || die "apt-get update failed"
     # The package's maintainer scripts create a default cluster and may try to start
     # it through invoke-rc.d; in containers without an init system that can fail.
     # We never use that cluster, so a non-zero exit is only fatal if the binaries
     # did not arrive.
-    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2; then
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get -o DPkg::Lock::Timeout=300 install -y postgresql >&2 9>&-; then
         log "warning: 'apt-get install postgresql' exited non-zero; checking whether the binaries were installed anyway"
     fi
 }
@@ -162,19 +164,20 @@ pick_user() {
 }
 
 # Run a command as the unprivileged user, from a directory it can enter.
+# fd 9 (the lock on DIR) is closed so the postmaster does not inherit the lock.
 as_pg() {
     local cwd="$1"
     shift
     if is_root; then
         if command -v runuser >/dev/null 2>&1; then
-            (cd "$cwd" && runuser -u "$PG_USER" -- "$@")
+            (cd "$cwd" && runuser -u "$PG_USER" -- "$@") 9>&-
         else
             local cmd
             cmd="$(printf '%q ' "$@")"
-            (cd "$cwd" && su -s /bin/sh "$PG_USER" -c "$cmd")
+            (cd "$cwd" && su -s /bin/sh "$PG_USER" -c "$cmd") 9>&-
         fi
     else
-        (cd "$cwd" && "$@")
+        (cd "$cwd" && "$@") 9>&-
     fi
 }
 
@@ -231,16 +234,30 @@ take_lock() {
 }
 
 is_running() {
-    local root="$1"
-    [ -f "$root/data/PG_VERSION" ] && as_pg "$root" "$BINDIR/pg_ctl" status -D "$root/data" >/dev/null 2>&1
+    local root="$1" pid state
+    [ -f "$root/data/PG_VERSION" ] || return 1
+    as_pg "$root" "$BINDIR/pg_ctl" status -D "$root/data" >/dev/null 2>&1 || return 1
+    # pg_ctl status only probes the pid with kill(0), which also succeeds for an
+    # unreaped zombie postmaster (possible when PID 1 does not reap orphans).
+    pid="$(head -n 1 "$root/data/postmaster.pid" 2>/dev/null)" || return 0
+    if [ -r "/proc/$pid/stat" ]; then
+        state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 0
+        [ "$state" != Z ] || return 1
+    fi
+    return 0
 }
 
+# Wait until pg_isready succeeds. Returns 0 when ready, 2 if the server is no longer
+# running; exits with an error at the deadline.
 wait_ready() {
     local root="$1" port="$2" deadline="$3" isready
     isready="$(client pg_isready)"
     while :; do
         if as_pg "$root" "$isready" -q -h 127.0.0.1 -p "$port" -U "$PG_USER" -d postgres -t 2; then
             return 0
+        fi
+        if ! is_running "$root"; then
+            return 2
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
             log "error: PostgreSQL on 127.0.0.1:$port did not become ready within ${TIMEOUT}s (pg_isready kept failing)"
@@ -359,10 +376,12 @@ cmd_start() {
     if is_running "$ROOT" && [ -f "$dir/port" ]; then
         port="$(cat "$dir/port")"
         deadline=$((SECONDS + TIMEOUT))
-        wait_ready "$ROOT" "$port" "$deadline"
-        log "server already running in $ROOT (port $port)"
-        make_url "$port" | tee "$dir/url"
-        return 0
+        if wait_ready "$ROOT" "$port" "$deadline"; then
+            log "server already running in $ROOT (port $port)"
+            make_url "$port" | tee "$dir/url"
+            return 0
+        fi
+        log "the server in $ROOT went away; starting it again"
     fi
 
     if [ ! -f "$ROOT/data/PG_VERSION" ]; then
@@ -400,7 +419,11 @@ cmd_start() {
     done
     [ "$started" = 1 ] || { show_log "$ROOT"; die "could not start PostgreSQL after 5 attempts"; }
 
-    wait_ready "$ROOT" "$port" "$deadline"
+    if ! wait_ready "$ROOT" "$port" "$deadline"; then
+        log "error: the server exited before accepting connections"
+        show_log "$ROOT"
+        exit 1
+    fi
 
     psql="$(client psql)"
     exists="$(as_pg "$ROOT" "$psql" -X -q -A -t -h 127.0.0.1 -p "$port" -U "$PG_USER" -d postgres \

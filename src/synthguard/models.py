@@ -46,11 +46,15 @@ class Column:
 
 @dataclass(frozen=True)
 class TableInfo:
-    """What a tabular reader learnt about one file: format, schema and row count."""
+    """What a tabular reader learnt about one file: format, schema and row count.
+
+    ``path`` is the file's manifest path once it belongs to a dataset version ("" before).
+    """
 
     format: str
     columns: tuple[Column, ...]
     rows: int
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class DatasetVersion:
     created_at: datetime
     created_by: str
     rows: int
-    columns: tuple[Column, ...]
+    tables: tuple[TableInfo, ...]
     files: tuple[FileDigest, ...]
     envelope: dict[str, Any] = field(default_factory=dict)
     tenant: str = "default"

@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import config
 from .audit.entry import Draft
 from .audit.log import AuditLog
-from .errors import WorkspaceError
+from .catalog.attestation import Verification
+from .catalog.browse import Filters, lineage_chain, list_versions
+from .catalog.register import RegisterRequest, RegisterResult, register
+from .catalog.verify import verify_paths
+from .errors import SynthGuardError, WorkspaceError
+from .models import DatasetVersion
 from .provenance.keys import Keyring, key_id_of, public_pem
 from .provenance.signers import LocalKeySigner, Signer
 from .store import connect, migrate, schema_status
@@ -110,13 +115,25 @@ class Workspace:
 
     # -- catalogue verbs (delegating) --------------------------------------------------------------
 
-    def register(self, paths: Sequence[str | Path], **kwargs: Any) -> Any:
-        from .catalog.register import RegisterRequest, register
-        return register(self, RegisterRequest.build([Path(p) for p in paths], **kwargs))
+    def register(self, paths: Sequence[str | Path], **kwargs: Any) -> RegisterResult:
+        """Register files as ``NAME@N`` (see ``catalog.register``); failed attempts are audited too."""
+        try:
+            return register(self, RegisterRequest.build([Path(p) for p in paths], **kwargs))
+        except SynthGuardError as exc:
+            self.record("dataset.register", str(kwargs.get("name", "?")), outcome="failure",
+                        details={"error": exc.diagnostics()})
+            raise
 
-    def verify(self, paths: Sequence[str | Path], name: str | None = None) -> Any:
-        from .catalog.verify import verify_paths
+    def verify(self, paths: Sequence[str | Path], name: str | None = None) -> Verification:
+        """Check files against the catalogue; ``.ok`` False names the first difference."""
         return verify_paths(self, [Path(p) for p in paths], name)
+
+    def versions(self, filters: Filters | None = None) -> list[DatasetVersion]:
+        return list_versions(self, filters or Filters({}))
+
+    def lineage(self, ref: str) -> list[DatasetVersion]:
+        """The version ``ref`` and its ancestors, newest first."""
+        return lineage_chain(self, ref)
 
 
 def _private_key_path(keys_dir: Path, key_id: str) -> Path:

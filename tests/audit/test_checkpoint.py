@@ -22,6 +22,7 @@ from synthguard.audit.checkpoint import (
     verify_note,
 )
 from synthguard.errors import InputError, SignatureError, VerificationError
+from synthguard.provenance.signers import LocalKeySigner
 
 # --- Published test vectors --------------------------------------------------------------
 # golang.org/x/mod/sumdb/note, note_test.go (TestNewVerifier, TestSign, TestOpen).
@@ -211,6 +212,12 @@ def test_sign_and_open_round_trip() -> None:
     assert open_note(note, TRUSTED, origin=NAME) == CHECKPOINT
     assert open_note(note, {NAME: KEY.public_key()}) == CHECKPOINT
     assert open_note(note, [parse_vkey(format_vkey(NAME, KEY.public_key()))]) == CHECKPOINT
+
+
+def test_signer_interface_signs_like_the_raw_key() -> None:
+    # A Key Vault or HSM signer only exposes sign() and the public key; Ed25519 is
+    # deterministic, so the note must be byte-identical to one signed with the raw key.
+    assert sign_note(format_body(CHECKPOINT), NAME, LocalKeySigner(KEY)) == _signed()
 
 
 def test_wrong_key_fails() -> None:

@@ -32,8 +32,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from synthguard.provenance.signers.interface import Signer
 from synthguard.errors import InputError, SignatureError, VerificationError
+from synthguard.provenance.signers.interface import Signer
 
 ALG_ED25519 = 0x01
 MAX_SIGNATURES = 100  # the spec asks for a limit of at least 16; Go's note package uses 100

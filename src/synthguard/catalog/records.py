@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 from ..errors import NotFoundError
 from typing import Any
 
-from ..models import Column, DatasetVersion, FileDigest, ShardDigest
+from ..models import DatasetVersion, FileDigest, ShardDigest
 from ..store.tables import DatasetRow, VersionRow
 from . import naming
+from .tables import tables_from_json
 
 
 def version_of(row: VersionRow) -> DatasetVersion:
@@ -23,7 +24,7 @@ def version_of(row: VersionRow) -> DatasetVersion:
         generator=row.generator, source=row.source, purpose=row.purpose, owner=row.owner,
         classification=row.classification, tags={t.key: t.value for t in row.tags}, parent=parent,
         created_at=row.created_at, created_by=row.created_by, rows=row.rows,
-        columns=tuple(Column(c["name"], c["type"]) for c in row.columns),
+        tables=tables_from_json(row.tables),
         files=files_from_json(row.files), envelope=dict(row.envelope), tenant=row.dataset.tenant)
 
 

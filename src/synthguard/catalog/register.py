@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InputError
-from ..models import Column, DatasetVersion, Manifest
+from ..models import DatasetVersion, Manifest, TableInfo
 from ..provenance import dsse, intoto
 from ..store.tables import DatasetRow, TagRow, VersionRow
 from . import digest, naming, tables
@@ -59,17 +59,17 @@ class RegisterResult:
 
 
 def register(ws: Workspace, request: RegisterRequest) -> RegisterResult:
-    files = [Path(path) for path, _ in digest.list_files(request.paths)]
-    columns, rows = tables.inspect_all(tables.table_files(list(request.paths), files))
+    files = [(Path(path), rel) for path, rel in digest.list_files(request.paths)]
+    described = tables.describe_tables(list(request.paths), files)
     manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True)
     try:
-        return _store(ws, request, manifest, columns, rows)
+        return _store(ws, request, manifest, described)
     except IntegrityError as exc:  # a concurrent register of the same name took the number
         raise InputError(f"dataset {request.name!r} changed concurrently; retry") from exc
 
 
-def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest, columns: tuple[Column, ...],
-           rows: int) -> RegisterResult:
+def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest,
+           described: tuple[TableInfo, ...]) -> RegisterResult:
     tenant = ws.settings.tenant
     with ws.session() as session, session.begin():
         dataset = session.scalars(select(DatasetRow).where(
@@ -91,13 +91,14 @@ def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest, columns:
         parent = session.scalars(select(VersionRow).where(
             VersionRow.dataset_id == dataset.id, VersionRow.version == latest)).one_or_none()
         number = latest + 1
+        rows = sum(t.rows for t in described)
         predicate = {
             "name": request.name, "version": number, "generator": request.generator,
             "source": request.source, "purpose": request.purpose, "owner": request.owner,
             "classification": request.classification, "tags": request.tags,
             "parent": f"{request.name}@{latest}" if parent else None,
             "manifest": {"root": manifest.root, "shardSize": request.shard_size},
-            "rows": rows, "columns": [{"name": c.name, "type": c.type} for c in columns],
+            "rows": rows, "tables": tables.tables_to_json(described),
             "createdAt": now.isoformat(), "createdBy": ws.settings.actor, "tenant": tenant,
         }
         envelope = dsse.sign(intoto.encode(intoto.statement(manifest.files, predicate)), ws.signer)
@@ -106,7 +107,7 @@ def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest, columns:
             generator=request.generator, source=request.source, purpose=request.purpose,
             owner=request.owner, classification=request.classification,
             parent_id=parent.id if parent else None, created_at=now, created_by=ws.settings.actor,
-            rows=rows, columns=predicate["columns"], files=files_to_json(manifest.files),
+            rows=rows, tables=predicate["tables"], files=files_to_json(manifest.files),
             envelope=envelope)
         row.dataset = dataset
         row.tags = [TagRow(key=k, value=v) for k, v in request.tags.items()]

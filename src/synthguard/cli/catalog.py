@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..catalog import bundle, naming
+from ..catalog.tables import tables_to_json
 from ..catalog.browse import Filters, lineage_chain, list_versions
 from ..models import DatasetVersion
 from ..errors import InputError
@@ -119,6 +120,9 @@ def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@N")], home: HomeO
                              ("created", f"{v.created_at:%Y-%m-%d %H:%M:%S} UTC by {v.created_by}"),
                              ("rows", str(v.rows)), ("tags", ", ".join(f"{k}={t}" for k, t in v.tags.items()))):
             console.print(f"  {label:<10}{value}")
+        for t in v.tables:
+            console.print(f"  table     {t.path} ({t.format}, {t.rows} rows): "
+                          + ", ".join(c.name for c in t.columns))
         for f in v.files:
             console.print(f"  file      {f.path}  {f.size} B  sha256:{f.sha256}")
 
@@ -131,7 +135,7 @@ def summary(v: DatasetVersion) -> dict[str, object]:
 def detail(v: DatasetVersion) -> dict[str, object]:
     return summary(v) | {
         "source": v.source, "purpose": v.purpose, "classification": v.classification, "parent": v.parent,
-        "created_by": v.created_by, "columns": [{"name": c.name, "type": c.type} for c in v.columns],
+        "created_by": v.created_by, "tables": tables_to_json(v.tables),
         "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in v.files]}
 
 

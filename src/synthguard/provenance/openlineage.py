@@ -30,7 +30,7 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.serde import Serde
 
-from ..models import DatasetVersion
+from ..models import DatasetVersion, TableInfo
 
 SYNTHETIC_FACET_SCHEMA_URL = "https://synthguard.dev/spec/facets/1-0-0/synthetic-facet.json"
 SYNTHETIC_FACET_KEY = "synthetic"
@@ -134,10 +134,19 @@ def _version_dataset(version: DatasetVersion, namespace: str, producer: str) -> 
 
 
 def _schema_facet(version: DatasetVersion, producer: str) -> schema_dataset.SchemaDatasetFacet:
-    fields = [schema_dataset.SchemaDatasetFacetFields(name=column.name, type=column.type,
-                                                      ordinal_position=position)
-              for position, column in enumerate(version.columns, start=1)]
+    """Flat columns for a one-table version; one nested field per table file otherwise."""
+    if len(version.tables) == 1:
+        return schema_dataset.SchemaDatasetFacet(fields=_column_fields(version.tables[0]), producer=producer)
+    fields = [schema_dataset.SchemaDatasetFacetFields(name=table.path, type=table.format,
+                                                      ordinal_position=position, fields=_column_fields(table))
+              for position, table in enumerate(version.tables, start=1)]
     return schema_dataset.SchemaDatasetFacet(fields=fields, producer=producer)
+
+
+def _column_fields(table: TableInfo) -> list[schema_dataset.SchemaDatasetFacetFields]:
+    return [schema_dataset.SchemaDatasetFacetFields(name=column.name, type=column.type,
+                                                    ordinal_position=position)
+            for position, column in enumerate(table.columns, start=1)]
 
 
 def _tags_facet(version: DatasetVersion, producer: str) -> tags_dataset.TagsDatasetFacet:

@@ -41,7 +41,7 @@ class VersionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(256))
     rows: Mapped[int] = mapped_column(BigInteger)
-    columns: Mapped[list[Any]] = mapped_column(JSON)
+    tables: Mapped[list[Any]] = mapped_column(JSON)
     files: Mapped[list[Any]] = mapped_column(JSON)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
 

@@ -45,8 +45,8 @@ class CefExporter(Exporter):
     name: ClassVar[str] = "cef"
     media_type: ClassVar[str] = "text/plain; charset=utf-8"
 
-    def __init__(self, product_version: str | None = None) -> None:
-        self.version = product_version or _installed_version()
+    def __init__(self, version: str | None = None) -> None:
+        self.version = version or product_version()
 
     def render_event(self, event: AuditEvent) -> str:
         header = [
@@ -57,10 +57,6 @@ class CefExporter(Exporter):
         ]
         extension = " ".join(f"{key}={escape_extension(value)}" for key, value in _extension(event))
         return "|".join(escape_header(field) for field in header) + "|" + extension
-
-
-def _installed_version() -> str:
-    return product_version()
 
 
 def _extension(event: AuditEvent) -> list[tuple[str, str]]:

@@ -73,7 +73,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=256), nullable=False),
     sa.Column('rows', sa.BigInteger(), nullable=False),
-    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('tables', sa.JSON(), nullable=False),
     sa.Column('files', sa.JSON(), nullable=False),
     sa.Column('envelope', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], ),
