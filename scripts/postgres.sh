@@ -247,6 +247,20 @@ is_running() {
     return 0
 }
 
+# A killed postmaster that PID 1 has not reaped yet still "owns" postmaster.pid
+# (postgres refuses to start while kill(pid, 0) succeeds); wait for the reaping.
+wait_zombie_gone() {
+    local root="$1" pid deadline=$((SECONDS + TIMEOUT))
+    pid="$(head -n 1 "$root/data/postmaster.pid" 2>/dev/null)" || return 0
+    [ -n "$pid" ] || return 0
+    while [ -r "/proc/$pid/stat" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            die "the previous postmaster (PID $pid) is a zombie that was not reaped within ${TIMEOUT}s; cannot restart the cluster in $root/data"
+        fi
+        sleep 0.2
+    done
+}
+
 # Wait until pg_isready succeeds. Returns 0 when ready, 2 if the server is no longer
 # running; exits with an error at the deadline.
 wait_ready() {
@@ -388,6 +402,7 @@ cmd_start() {
         init_cluster "$ROOT"
     else
         log "reusing existing stopped cluster in $ROOT/data"
+        wait_zombie_gone "$ROOT"
     fi
     as_pg "$ROOT" mkdir -p "$ROOT/socket"
 

@@ -39,7 +39,7 @@ def init(home: str | Path | config.Settings | None = None, database_url: str | N
     return Workspace.init(_settings(home, database_url))
 
 
-def open(home: str | Path | config.Settings | None = None, database_url: str | None = None) -> Workspace:  # noqa: A001
+def open(home: str | Path | config.Settings | None = None, database_url: str | None = None) -> Workspace:
     """Open an existing workspace (``SYNTHGUARD_HOME`` / ``SYNTHGUARD_DATABASE_URL`` by default)."""
     return Workspace.open(_settings(home, database_url))
 

@@ -19,6 +19,7 @@ from .audit.log import AuditLog
 from .catalog.attestation import Verification
 from .catalog.browse import Filters, lineage_chain, list_versions
 from .catalog.register import RegisterRequest, RegisterResult, register
+from .catalog.tagging import set_tags
 from .catalog.verify import verify_paths
 from .errors import SynthGuardError, WorkspaceError
 from .models import DatasetVersion
@@ -130,6 +131,10 @@ class Workspace:
 
     def versions(self, filters: Filters | None = None) -> list[DatasetVersion]:
         return list_versions(self, filters or Filters({}))
+
+    def tag(self, ref: str, tags: dict[str, str], remove: Sequence[str] = ()) -> DatasetVersion:
+        """Set (and remove) tags on a version; audited with the values before and after."""
+        return set_tags(self, ref, tags, list(remove))
 
     def lineage(self, ref: str) -> list[DatasetVersion]:
         """The version ``ref`` and its ancestors, newest first."""

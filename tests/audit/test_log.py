@@ -157,7 +157,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_entry(ws: Workspace, settings: 
                                  f"run{run}"], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
         assert proc.stdout is not None
         lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")))  # type: ignore[union-attr]
+        reader = threading.Thread(target=lines.extend, args=(iter(proc.stdout.readline, ""),))
         reader.start()
         deadline = time.monotonic() + 30
         while len(lines) < 20 and time.monotonic() < deadline:  # wait until the burst is under way

@@ -65,16 +65,14 @@ def verify_log(engine: Engine, keyring: Keyring, origin: str) -> AuditVerificati
 
 def leaf_hashes(session: Session) -> Iterator[tuple[int, bytes]]:
     """``(seq, recomputed leaf hash)`` in order; a changed entry or a gap is a failure."""
-    expected = 0
-    for row in session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq).execution_options(
-            yield_per=5000)):
+    rows = session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq).execution_options(yield_per=5000))
+    for expected, row in enumerate(rows):
         if row.seq != expected:
             raise _Failure(f"entry {expected} is missing (next stored entry is {row.seq})", expected)
         leaf = merkle.leaf_hash(canonical_bytes(event_from_row(row)))
         if leaf.hex() != row.leaf_hash:
             raise _Failure(f"entry {row.seq} was modified (its content no longer hashes to its leaf)",
                            row.seq)
-        expected += 1
         yield row.seq, leaf
 
 

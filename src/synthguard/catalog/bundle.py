@@ -14,8 +14,8 @@ from ..errors import InputError, SynthGuardError
 from ..models import DatasetVersion
 from ..provenance.keys import Keyring, load_public_pem
 from . import attestation
-from .records import files_from_json, files_to_json
 from .attestation import Verification
+from .records import files_from_json, files_to_json
 
 MEDIA_TYPE = "application/vnd.synthguard.bundle.v1+json"
 

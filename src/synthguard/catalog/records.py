@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
-from typing import Any
-
 from ..models import DatasetVersion, FileDigest, ShardDigest
 from ..store.tables import DatasetRow, VersionRow
 from . import naming

@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 
 from ..catalog import bundle, naming
-from ..catalog.tables import tables_to_json
 from ..catalog.browse import Filters, lineage_chain, list_versions
-from ..models import DatasetVersion
+from ..catalog.tables import tables_to_json
 from ..errors import InputError
+from ..models import DatasetVersion
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with, open_workspace
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or directories (CSV, Parquet, JSON Lines).")]
@@ -83,6 +83,21 @@ def export_bundle(
     console.print(f"wrote {target}; verify with: synthguard verify PATH --bundle {target} --key PUBKEY.pem")
 
 
+def tag(
+    ref: Annotated[str, typer.Argument(help="NAME@N")],
+    pairs: Annotated[list[str] | None, typer.Argument(help="k=v to set")] = None,
+    remove: Annotated[list[str] | None, typer.Option(help="Tag key to remove, repeatable.")] = None,
+    home: HomeOption = None, fmt: FormatOption = Format.text,
+) -> None:
+    """Set or remove tags on a version (each change is audited)."""
+    with open_workspace(home) as ws:
+        version = ws.tag(ref, naming.parse_tags(pairs or []), remove or [])
+    if fmt is Format.json:
+        emit_json(summary(version))
+    else:
+        console.print(f"{version.ref} tags: " + (", ".join(f"{k}={v}" for k, v in version.tags.items()) or "—"))
+
+
 def ls(
     tag: Annotated[list[str] | None, typer.Option(help="k=v, repeatable (all must match).")] = None,
     generator: Annotated[str | None, typer.Option(help="Generator contains this text.")] = None,
@@ -143,5 +158,6 @@ def install(app: typer.Typer) -> None:
     app.command()(register)
     app.command()(verify)
     app.command("export-bundle")(export_bundle)
+    app.command()(tag)
     app.command()(ls)
     app.command()(show)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -13,7 +13,7 @@ from ..provenance import openlineage, prov_json
 from .output import HomeOption, emit_json, open_workspace
 
 
-class LineageFormat(str, Enum):
+class LineageFormat(StrEnum):
     prov_json = "prov-json"
     openlineage = "openlineage"
     intoto = "intoto"

@@ -26,7 +26,8 @@ def step(title: str, explanation: str, args: list[str], *, expect: int = 0, show
     env.pop("SYNTHGUARD_DATABASE_URL", None)
     proc = subprocess.run([sys.executable, "-m", "synthguard", *args], env=env, capture_output=True, text=True)
     lines = (proc.stdout + proc.stderr).rstrip().splitlines()
-    print("\n".join(lines[:show_lines]) + (f"\n… ({len(lines) - show_lines} more lines)" if len(lines) > show_lines else ""))
+    more = f"\n… ({len(lines) - show_lines} more lines)" if len(lines) > show_lines else ""
+    print("\n".join(lines[:show_lines]) + more)
     if proc.returncode != expect:
         sys.exit(f"demo failed: expected exit {expect}, got {proc.returncode}")
     print(f"(exit code {proc.returncode}, as expected)")
