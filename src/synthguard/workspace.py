@@ -18,6 +18,7 @@ from .audit.entry import Draft
 from .audit.log import AuditLog
 from .catalog.attestation import Verification
 from .catalog.browse import Filters, lineage_chain, list_versions
+from .catalog.digest import ProgressCallback
 from .catalog.register import RegisterRequest, RegisterResult, register
 from .catalog.tagging import set_tags
 from .catalog.verify import verify_paths
@@ -116,18 +117,23 @@ class Workspace:
 
     # -- catalogue verbs (delegating) --------------------------------------------------------------
 
-    def register(self, paths: Sequence[str | Path], **kwargs: Any) -> RegisterResult:
-        """Register files as ``NAME@N`` (see ``catalog.register``); failed attempts are audited too."""
+    def register(self, paths: Sequence[str | Path], *, progress: ProgressCallback | None = None,
+                 **kwargs: Any) -> RegisterResult:
+        """Register files as ``NAME@N`` (see ``catalog.register``); failed attempts are audited too.
+
+        ``progress`` is called with the number of bytes hashed so far (for a progress bar).
+        """
         try:
-            return register(self, RegisterRequest.build([Path(p) for p in paths], **kwargs))
+            return register(self, RegisterRequest.build([Path(p) for p in paths], **kwargs), progress)
         except SynthGuardError as exc:
             self.record("dataset.register", str(kwargs.get("name", "?")), outcome="failure",
                         details={"error": exc.diagnostics()})
             raise
 
-    def verify(self, paths: Sequence[str | Path], name: str | None = None) -> Verification:
+    def verify(self, paths: Sequence[str | Path], name: str | None = None, *,
+               progress: ProgressCallback | None = None) -> Verification:
         """Check files against the catalogue; ``.ok`` False names the first difference."""
-        return verify_paths(self, [Path(p) for p in paths], name)
+        return verify_paths(self, [Path(p) for p in paths], name, progress=progress)
 
     def versions(self, filters: Filters | None = None) -> list[DatasetVersion]:
         return list_versions(self, filters or Filters({}))

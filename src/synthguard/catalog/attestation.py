@@ -50,7 +50,14 @@ def signer_of(envelope: dict[str, Any]) -> str | None:
     return str(signatures[0].get("keyid")) if signatures[0].get("keyid") else None
 
 
-def content_difference(paths: list[Path], recorded: tuple[FileDigest, ...], root: str) -> str | None:
-    """A sentence naming the first file / shard that differs, or ``None`` when all match."""
-    difference = digest.verify_paths(paths, Manifest(recorded, root))
+def content_difference(paths: list[Path], recorded: tuple[FileDigest, ...], root: str, *,
+                       actual: Manifest | None = None,
+                       progress: digest.ProgressCallback | None = None) -> str | None:
+    """A sentence naming the first file / shard that differs, or ``None`` when all match.
+
+    ``actual`` is the manifest of ``paths`` when the caller has already computed it.
+    """
+    expected = Manifest(recorded, root)
+    difference = (digest.compare(expected, actual) if actual is not None
+                  else digest.verify_paths(paths, expected, progress=progress))
     return None if difference is None else difference.message

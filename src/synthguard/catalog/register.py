@@ -58,10 +58,12 @@ class RegisterResult:
     created: bool  # False when the same content was already registered under this name
 
 
-def register(ws: Workspace, request: RegisterRequest) -> RegisterResult:
+def register(ws: Workspace, request: RegisterRequest,
+             progress: digest.ProgressCallback | None = None) -> RegisterResult:
     files = [(Path(path), rel) for path, rel in digest.list_files(request.paths)]
     described = tables.describe_tables(list(request.paths), files)
-    manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True)
+    manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True,
+                                   progress=progress)
     try:
         return _store(ws, request, manifest, described)
     except IntegrityError as exc:  # a concurrent register of the same name took the number

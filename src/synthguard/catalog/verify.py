@@ -14,10 +14,11 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
-def verify_paths(ws: Workspace, paths: list[Path], ref: str | None = None) -> Verification:
+def verify_paths(ws: Workspace, paths: list[Path], ref: str | None = None, *,
+                 progress: digest.ProgressCallback | None = None) -> Verification:
     """Never raises on a mismatch (returns ``ok=False``); bad input still raises InputError."""
     try:
-        result = _verify(ws, paths, ref)
+        result = _verify(ws, paths, ref, progress)
     except SynthGuardError as exc:
         ws.record("dataset.verify", ref or str(paths[0]), outcome="failure",
                   details={"error": exc.diagnostics()})
@@ -28,13 +29,15 @@ def verify_paths(ws: Workspace, paths: list[Path], ref: str | None = None) -> Ve
     return result
 
 
-def _verify(ws: Workspace, paths: list[Path], ref: str | None) -> Verification:
+def _verify(ws: Workspace, paths: list[Path], ref: str | None,
+            progress: digest.ProgressCallback | None) -> Verification:
     tenant = ws.settings.tenant
+    actual = None
     with ws.session() as session:
         if ref is not None:
             version = version_of(find_version(session, tenant, ref))
         else:
-            actual = digest.digest_paths(paths, whole_file=False)
+            actual = digest.digest_paths(paths, whole_file=False, progress=progress)
             matches = find_by_digest(session, tenant, actual.root)
             if not matches:
                 return Verification(False, "content unknown: no registered version has digest "
@@ -45,7 +48,8 @@ def _verify(ws: Workspace, paths: list[Path], ref: str | None) -> Verification:
     except SynthGuardError as exc:
         return Verification(False, f"attestation of {version.ref}: {exc.message}", version.ref,
                             version.digest)
-    difference = attestation.content_difference(paths, version.files, version.digest)
+    difference = attestation.content_difference(paths, version.files, version.digest, actual=actual,
+                                                progress=progress)
     if difference is not None:
         return Verification(False, f"content differs from {version.ref}: {difference}", version.ref,
                             version.digest)

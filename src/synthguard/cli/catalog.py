@@ -16,6 +16,7 @@ from ..catalog.tables import tables_to_json
 from ..errors import InputError
 from ..models import DatasetVersion
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with, open_workspace
+from .progress import byte_progress
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or directories (CSV, Parquet, JSON Lines).")]
 
@@ -32,9 +33,9 @@ def register(
     home: HomeOption = None, fmt: FormatOption = Format.text,
 ) -> None:
     """Register files as a signed version NAME@N (same content → same version)."""
-    with open_workspace(home) as ws:
+    with open_workspace(home) as ws, byte_progress("hashing") as progress:
         result = ws.register(paths, name=name, generator=generator, source=source, purpose=purpose,
-                             owner=owner, tags=tag or [], classification=classification)
+                             owner=owner, tags=tag or [], classification=classification, progress=progress)
     v = result.version
     if fmt is Format.json:
         emit_json({"id": v.id, "ref": v.ref, "version": v.version, "digest": v.digest,
@@ -58,8 +59,8 @@ def verify(
     if bundle_file is not None and key is not None:
         result = bundle.verify_offline(paths, bundle_file, key)
     else:
-        with open_workspace(home) as ws:
-            result = ws.verify(paths, name)
+        with open_workspace(home) as ws, byte_progress("hashing") as progress:
+            result = ws.verify(paths, name, progress=progress)
     if fmt is Format.json:
         emit_json(result.to_json())
     else:
