@@ -64,27 +64,39 @@ def resolve(home: str | Path | None = None, database_url: str | None = None,
     )
 
 
-def read_config_file(path: Path) -> dict[str, object]:
-    """The ``[workspace]`` table of the config file, or ``{}`` when there is none."""
+def read_config_file(path: Path, section: str = "workspace") -> dict[str, object]:
+    """One table (default ``[workspace]``) of the config file, or ``{}`` when there is none."""
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"config file is not valid TOML: {exc}", path=str(path)) from exc
-    section = data.get("workspace", {})
-    if not isinstance(section, dict):
-        raise WorkspaceError("[workspace] must be a table", path=str(path))
-    return section
+    table = data.get(section, {})
+    if not isinstance(table, dict):
+        raise WorkspaceError(f"[{section}] must be a table", path=str(path))
+    return table
 
 
 def write_config_file(path: Path, values: dict[str, str]) -> None:
-    """Write the ``[workspace]`` table atomically (values are plain strings)."""
+    """Rewrite the ``[workspace]`` table atomically (values are plain strings); other tables
+    (``[gate]`` …), which people edit by hand, are kept as they are."""
     lines = ["# SynthGuard workspace configuration", "[workspace]"]
     lines += [f"{key} = {_toml_string(value)}" for key, value in sorted(values.items())]
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.write_text("\n".join(lines) + "\n" + _other_tables(path), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _other_tables(path: Path) -> str:
+    """The text of the config file from its first table header other than ``[workspace]``."""
+    if not path.exists():
+        return ""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.strip().startswith("[") and line.strip() != "[workspace]":
+            return "\n" + "".join(lines[index:])
+    return ""
 
 
 def _toml_string(value: str) -> str:

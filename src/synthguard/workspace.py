@@ -23,6 +23,8 @@ from .catalog.register import RegisterRequest, RegisterResult, register
 from .catalog.tagging import set_tags
 from .catalog.verify import verify_paths
 from .errors import SynthGuardError, WorkspaceError
+from .gate import Gate, GateConfig
+from .gate.detectors import build_detectors
 from .models import DatasetVersion
 from .provenance.keys import Keyring, key_id_of, public_pem
 from .provenance.signers import LocalKeySigner, Signer
@@ -141,6 +143,11 @@ class Workspace:
     def tag(self, ref: str, tags: dict[str, str], remove: Sequence[str] = ()) -> DatasetVersion:
         """Set (and remove) tags on a version; audited with the values before and after."""
         return set_tags(self, ref, tags, list(remove))
+
+    @property
+    def gate(self) -> Gate:
+        """The gate with every detector this workspace is configured for."""
+        return Gate(build_detectors(GateConfig.load(self.settings.config_path)))
 
     def lineage(self, ref: str) -> list[DatasetVersion]:
         """The version ``ref`` and its ancestors, newest first."""
