@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..models import DatasetVersion
 from ..store.tables import DatasetRow, TagRow, VersionRow
 from .records import find_version, version_of
+from .tables import tables_to_json
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -48,3 +49,16 @@ def lineage_chain(ws: Workspace, ref: str) -> list[DatasetVersion]:
         while chain[-1].parent_id is not None and chain[-1].parent_id in by_id:
             chain.append(by_id[chain[-1].parent_id])
         return [version_of(r) for r in chain]
+
+
+def summary(v: DatasetVersion) -> dict[str, object]:
+    """The JSON shape of a version in listings (CLI ``ls``, HTTP ``/v1/datasets``)."""
+    return {"ref": v.ref, "id": v.id, "digest": v.digest, "rows": v.rows, "generator": v.generator,
+            "owner": v.owner, "created_at": v.created_at.isoformat(), "tags": v.tags}
+
+
+def detail(v: DatasetVersion) -> dict[str, object]:
+    return summary(v) | {
+        "source": v.source, "purpose": v.purpose, "classification": v.classification, "parent": v.parent,
+        "created_by": v.created_by, "tables": tables_to_json(v.tables),
+        "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in v.files]}

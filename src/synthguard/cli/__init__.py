@@ -13,7 +13,7 @@ import click
 import typer
 
 from ..errors import SynthGuardError
-from . import audit, catalog, gate, keys, lineage, workspace
+from . import audit, catalog, gate, keys, lineage, serve, workspace
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Govern synthetic data: catalogue, sign, verify and audit synthetic datasets.")
@@ -21,6 +21,7 @@ workspace.install(app)
 catalog.install(app)
 lineage.install(app)
 gate.install(app)
+serve.install(app)
 app.add_typer(keys.app, name="key")
 app.add_typer(audit.app, name="audit")
 

@@ -11,10 +11,8 @@ import typer
 from rich.table import Table
 
 from ..catalog import bundle, naming
-from ..catalog.browse import Filters, lineage_chain, list_versions
-from ..catalog.tables import tables_to_json
+from ..catalog.browse import Filters, detail, lineage_chain, list_versions, summary
 from ..errors import InputError
-from ..models import DatasetVersion
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with, open_workspace
 from .progress import byte_progress
 
@@ -141,18 +139,6 @@ def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@N")], home: HomeO
                           + ", ".join(c.name for c in t.columns))
         for f in v.files:
             console.print(f"  file      {f.path}  {f.size} B  sha256:{f.sha256}")
-
-
-def summary(v: DatasetVersion) -> dict[str, object]:
-    return {"ref": v.ref, "id": v.id, "digest": v.digest, "rows": v.rows, "generator": v.generator,
-            "owner": v.owner, "created_at": v.created_at.isoformat(), "tags": v.tags}
-
-
-def detail(v: DatasetVersion) -> dict[str, object]:
-    return summary(v) | {
-        "source": v.source, "purpose": v.purpose, "classification": v.classification, "parent": v.parent,
-        "created_by": v.created_by, "tables": tables_to_json(v.tables),
-        "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in v.files]}
 
 
 def install(app: typer.Typer) -> None:
