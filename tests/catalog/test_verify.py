@@ -107,3 +107,19 @@ def test_signatures_made_before_a_key_rotation_still_verify(ws: Workspace, tmp_p
     assert old != new and set(ws.keyring.keys) == {old, new}
     assert ws.verify([data]).ok
     assert ws.audit.verify().ok
+
+
+def test_every_character_of_the_stored_envelope_matters(ws: Workspace, tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "data")
+    ws.register([data], name="customers", **META)
+    with ws.session() as session:
+        original = session.query(VersionRow).one().envelope
+    text = original["signatures"][0]["sig"]
+    for i in range(len(text)):
+        if text[i] == "=":
+            continue
+        changed = json.loads(json.dumps(original))
+        changed["signatures"][0]["sig"] = text[:i] + ("A" if text[i] != "A" else "B") + text[i + 1:]
+        with ws.session() as session, session.begin():
+            session.query(VersionRow).one().envelope = changed
+        assert not ws.verify([data], "customers@1").ok, i

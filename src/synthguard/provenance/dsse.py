@@ -35,7 +35,7 @@ def sign(payload: bytes, signer: Signer, payload_type: str = INTOTO_PAYLOAD_TYPE
 def verify(envelope: dict[str, Any], keyring: Keyring) -> bytes:
     """The payload when at least one signature verifies with a key of ``keyring``; else SignatureError."""
     try:
-        payload = base64.b64decode(envelope["payload"], validate=True)
+        payload = _strict_b64(envelope["payload"])
         payload_type = str(envelope["payloadType"])
         signatures = list(envelope["signatures"])
     except (KeyError, TypeError, binascii.Error) as exc:
@@ -46,8 +46,17 @@ def verify(envelope: dict[str, Any], keyring: Keyring) -> bytes:
     failures = []
     for entry in signatures:
         try:
-            keyring.verify(str(entry["keyid"]), message, base64.b64decode(entry["sig"], validate=True))
+            keyring.verify(str(entry["keyid"]), message, _strict_b64(entry["sig"]))
             return payload
         except (SignatureError, KeyError, TypeError, binascii.Error) as exc:
             failures.append(str(exc))
     raise SignatureError("; ".join(failures))
+
+
+def _strict_b64(text: str) -> bytes:
+    """Decode base64, refusing non-canonical text (unused bits set), so every change to a stored
+    envelope is detected, not only the changes that alter the decoded bytes."""
+    decoded = base64.b64decode(text, validate=True)
+    if base64.b64encode(decoded).decode("ascii") != text:
+        raise binascii.Error("non-canonical base64")
+    return decoded
