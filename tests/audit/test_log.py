@@ -176,3 +176,19 @@ def test_sigkill_mid_burst_loses_no_acknowledged_entry(ws: Workspace, settings: 
     missing = {s: o for s, o in acknowledged.items() if stored.get(s) != o}
     assert not missing, f"acknowledged entries lost: {list(missing)[:5]}"
     assert json.dumps(result.to_json())
+
+
+def test_every_character_of_a_checkpoint_matters(ws: Workspace) -> None:
+    _fill(ws, 3)
+    with ws.session() as session:
+        cp = session.query(CheckpointRow).order_by(CheckpointRow.id.desc()).first()
+        assert cp is not None
+        cp_id, original = cp.id, cp.note
+    for i, char in enumerate(original):
+        replacement = "A" if char != "A" else "B"
+        with ws.session() as session, session.begin():
+            session.get(CheckpointRow, cp_id).note = original[:i] + replacement + original[i + 1:]  # type: ignore[union-attr]
+        assert not ws.audit.verify().ok, (i, char)
+    with ws.session() as session, session.begin():
+        session.get(CheckpointRow, cp_id).note = original  # type: ignore[union-attr]
+    assert ws.audit.verify().ok

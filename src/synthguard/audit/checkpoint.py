@@ -114,10 +114,13 @@ def parse_body(body: bytes) -> Checkpoint:
 
 
 def _b64decode(text: str) -> bytes | None:
+    """Standard base64, canonical only: text with unused bits set would let a stored checkpoint
+    change without its meaning changing, and every change must be detected."""
     try:
-        return base64.b64decode(text, validate=True)
+        decoded = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return None
+    return decoded if base64.b64encode(decoded).decode("ascii") == text else None
 
 
 def _decode_note_text(data: bytes) -> str:
