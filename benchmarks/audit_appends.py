@@ -17,11 +17,14 @@ database in the same directory, and all run in one process, one after another:
   same durability settings (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``), in two forms:
   ``connection per thread`` (each writer has its own connection and SQLite's file lock and busy
   handler arbitrate, as separate processes would) and ``1 connection + lock`` (one shared
-  connection behind a ``threading.Lock``: a fair FIFO-ish queue with no busy-handler sleeps).
+  connection behind a ``threading.Lock``: writers wait on the lock, with no busy-handler sleeps;
+  the lock is not fair, so the tail is long).
   ``--peer thread|lock`` runs just one. It shows what "one commit per row" costs without any
   SynthGuard code: roughly a ceiling for the naive design.
-* ``sqlite3 commit per row, 1 writer``: a short single-thread run of the peer; its p50 is the cost of
-  one fsynced commit on this disk, which bounds every commit-per-row method at about 1/p50 per second.
+* ``sqlite3 commit per row`` with 1 writer: a short single-thread run of the peer; its p50 is the cost
+  of one fsynced commit on this disk right now, which bounds every commit-per-row method at about
+  1/p50 per second. Read the other rows against it: on a virtual disk it can move from 0.2 ms to 4 ms
+  between runs.
 * On PostgreSQL, when ``SYNTHGUARD_BENCH_DATABASE_URL`` names a server (``scripts/postgres.sh start
   DIR`` prints such a URL): both SynthGuard methods again, each in a new database created on that
   server and dropped afterwards. Skipped (with a note) when the variable is unset or the server is
@@ -457,7 +460,8 @@ def print_table(info: dict[str, Any], args: argparse.Namespace, results: list[Re
         rows.append([r.method, r.backend, str(r.writers), str(r.appends), _fmt(r.seconds, ".2f"),
                      _fmt(r.per_s, ",.0f"), _fmt(r.p50_ms, ".1f"), _fmt(r.p99_ms, ".1f"),
                      _fmt(r.max_ms, ".1f"), "-" if r.commits is None else str(r.commits),
-                     _fmt(per_commit, ".1f"), "yes" if r.meets_target else "no"])
+                     _fmt(per_commit, ".1f"),
+                     "-" if r.writers == 1 else "yes" if r.meets_target else "no"])
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     print("  ".join(h.ljust(widths[0]) if i == 0 else h.rjust(widths[i]) for i, h in enumerate(header)))
     for row in rows:

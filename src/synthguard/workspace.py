@@ -19,12 +19,15 @@ from .audit.log import AuditLog
 from .catalog.attestation import Verification
 from .catalog.browse import Filters, lineage_chain, list_versions
 from .catalog.digest import ProgressCallback
+from .catalog.records import find_version
 from .catalog.register import RegisterRequest, RegisterResult, register
 from .catalog.tagging import set_tags
 from .catalog.verify import verify_paths
 from .errors import SynthGuardError, WorkspaceError
+from .fingerprint.sets import active_sets, retire_version
 from .gate import Gate, GateConfig
 from .gate.detectors import build_detectors
+from .gate.detectors.fingerprint import FingerprintDetector
 from .models import DatasetVersion
 from .provenance.keys import Keyring, key_id_of, public_pem
 from .provenance.signers import LocalKeySigner, Signer
@@ -147,7 +150,17 @@ class Workspace:
     @property
     def gate(self) -> Gate:
         """The gate with every detector this workspace is configured for."""
-        return Gate(build_detectors(GateConfig.load(self.settings.config_path)))
+        return Gate(build_detectors(GateConfig.load(self.settings.config_path),
+                                    fingerprint=FingerprintDetector(active_sets(self))))
+
+    def retire(self, ref: str) -> int:
+        """Take a version's fingerprints out of the gate's index (audited); returns segments retired."""
+        with self.session() as session, session.begin():
+            row = find_version(session, self.settings.tenant, ref)
+            count = retire_version(self, session, row.id)
+            self.audit.append_in(session, [self.draft("dataset.retire", f"{row.dataset.name}@{row.version}",
+                                                      digest=row.digest, details={"segments": count})])
+        return count
 
     def lineage(self, ref: str) -> list[DatasetVersion]:
         """The version ``ref`` and its ancestors, newest first."""

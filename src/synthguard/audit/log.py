@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent
@@ -28,7 +28,7 @@ from ..provenance.keys import Keyring
 from ..provenance.signers import Signer
 from ..store.tables import AuditEntryRow, AuditTreeRow, CheckpointRow
 from . import checkpoint
-from .entry import Draft, canonical_bytes, event_from_row, event_of, row_of
+from .entry import Draft, canonical_bytes, event_from_row, event_of
 from .merkle import CompactRange, leaf_hash
 from .verify import AuditVerification, verify_log
 
@@ -114,13 +114,15 @@ class AuditLog:
             session.add(tree_row)
         tree = CompactRange(tree_row.size, [bytes.fromhex(h) for h in tree_row.frontier])
         now = datetime.now(UTC)
-        events = []
+        events, rows = [], []
         for draft in drafts:
             event = event_of(draft, tree.size, now)
             leaf = leaf_hash(canonical_bytes(event))
-            session.add(row_of(event, leaf))
+            rows.append(_row_values(event, leaf))
             tree.append(leaf)
             events.append(event)
+        # One executemany of plain values: the ORM's per-object unit of work costs ~1/3 of a batch.
+        session.execute(insert(AuditEntryRow), rows)
         tree_row.size = tree.size
         tree_row.frontier = [h.hex() for h in tree.hashes]
         session.add(self._checkpoint_row(tree.size, tree.root(), now))
@@ -144,3 +146,9 @@ class AuditLog:
         with Session(self.engine) as session:
             for row in session.scalars(query.execution_options(yield_per=5000)):
                 yield event_from_row(row)
+
+
+def _row_values(event: AuditEvent, leaf: bytes) -> dict[str, object]:
+    return {"seq": event.seq, "time": event.time, "actor": event.actor, "tenant": event.tenant,
+            "action": event.action, "object": event.object, "outcome": event.outcome,
+            "digest": event.digest, "details": event.details, "leaf_hash": leaf.hex()}

@@ -1,5 +1,6 @@
-"""Register a dataset version: read its tables, digest its files, sign an in-toto statement,
-and store the version with its audit entry in one transaction."""
+"""Register a dataset version: read its tables, digest its files, fingerprint its rows (fp-v1),
+sign an in-toto statement, and store the version, its fingerprint segments and its audit entry in
+one transaction."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..errors import InputError
+from ..fingerprint import sets
+from ..fingerprint.fpv1 import ColumnSet
+from ..fingerprint.sets import FingerprintRequest
 from ..models import DatasetVersion, Manifest, TableInfo
 from ..provenance import dsse, intoto
 from ..store.tables import DatasetRow, TagRow, VersionRow
@@ -34,12 +41,13 @@ class RegisterRequest:
     tags: dict[str, str] = field(default_factory=dict)
     classification: str = "synthetic"
     shard_size: int = digest.DEFAULT_SHARD_SIZE
+    fingerprints: FingerprintRequest | None = field(default_factory=FingerprintRequest)
 
     @classmethod
     def build(cls, paths: list[Path], *, name: str, generator: str, source: str, purpose: str,
               owner: str, tags: dict[str, str] | list[str] | None = None,
               classification: str = "synthetic", shard_size: int = digest.DEFAULT_SHARD_SIZE,
-              ) -> RegisterRequest:
+              fingerprints: FingerprintRequest | None = None, fingerprint: bool = True) -> RegisterRequest:
         """Validate every argument before any file is read."""
         if not paths:
             raise InputError("no path given", field="PATH")
@@ -49,7 +57,8 @@ class RegisterRequest:
                 raise InputError(f"--{label} must not be empty", field=label)
         parsed_tags = naming.parse_tags(tags) if isinstance(tags, list) else dict(tags or {})
         return cls(tuple(paths), naming.check_name(name), generator, source, purpose, owner,
-                   parsed_tags, naming.check_classification(classification), shard_size)
+                   parsed_tags, naming.check_classification(classification), shard_size,
+                   (fingerprints or FingerprintRequest()) if fingerprint else None)
 
 
 @dataclass(frozen=True)
@@ -60,63 +69,83 @@ class RegisterResult:
 
 def register(ws: Workspace, request: RegisterRequest,
              progress: digest.ProgressCallback | None = None) -> RegisterResult:
+    """Read, digest and fingerprint everything first; then one transaction stores the version, its
+    fingerprint segments and its audit entry (a failed commit retires the segments it built)."""
     files = [(Path(path), rel) for path, rel in digest.list_files(request.paths)]
     described = tables.describe_tables(list(request.paths), files)
     manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True,
                                    progress=progress)
+    fps = (sets.compute({rel: path for path, rel in files}, described, request.fingerprints)
+           if request.fingerprints is not None else {})
     try:
-        return _store(ws, request, manifest, described)
+        return _store(ws, request, manifest, described, fps)
     except IntegrityError as exc:  # a concurrent register of the same name took the number
         raise InputError(f"dataset {request.name!r} changed concurrently; retry") from exc
 
 
-def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest,
-           described: tuple[TableInfo, ...]) -> RegisterResult:
+def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest, described: tuple[TableInfo, ...],
+           fps: dict[ColumnSet, npt.NDArray[np.uint64]]) -> RegisterResult:
+    version_id, added = str(uuid.uuid4()), []
+    try:
+        with ws.session() as session, session.begin():
+            dataset = _dataset(ws, session, request.name)
+            existing = session.scalars(select(VersionRow).where(
+                VersionRow.dataset_id == dataset.id, VersionRow.digest == manifest.root)).one_or_none()
+            if existing is not None:
+                version_id = existing.id
+                added = sets.add_segments(ws, session, existing.id, fps)
+                result = RegisterResult(version_of(existing), created=False)
+            else:
+                row = _new_version(ws, session, dataset, version_id, request, manifest, described)
+                added = sets.add_segments(ws, session, row.id, fps)
+                result = RegisterResult(version_of(row), created=True)
+            v = result.version
+            ws.audit.append_in(session, [ws.draft("dataset.register", v.ref, digest=v.digest, details={
+                "created": result.created, "rows": v.rows, "files": len(v.files), "key": ws.signer.key_id,
+                "fingerprint_sets": [{"set": sid, "rows": n} for sid, n in added]})])
+        return result
+    except BaseException:
+        sets.discard_segments(ws, version_id, [sid for sid, _ in added])
+        raise
+
+
+def _dataset(ws: Workspace, session: Session, name: str) -> DatasetRow:
     tenant = ws.settings.tenant
-    with ws.session() as session, session.begin():
-        dataset = session.scalars(select(DatasetRow).where(
-            DatasetRow.tenant == tenant, DatasetRow.name == request.name)).one_or_none()
-        now = datetime.now(UTC)
-        if dataset is None:
-            dataset = DatasetRow(tenant=tenant, name=request.name, created_at=now)
-            session.add(dataset)
-            session.flush()
-        existing = session.scalars(select(VersionRow).where(
-            VersionRow.dataset_id == dataset.id, VersionRow.digest == manifest.root)).one_or_none()
-        if existing is not None:
-            version = version_of(existing)
-            ws.audit.append_in(session, [ws.draft("dataset.register", version.ref, digest=version.digest,
-                                                   details={"existing": True})])
-            return RegisterResult(version, created=False)
-        latest = session.scalar(select(func.max(VersionRow.version)).where(
-            VersionRow.dataset_id == dataset.id)) or 0
-        parent = session.scalars(select(VersionRow).where(
-            VersionRow.dataset_id == dataset.id, VersionRow.version == latest)).one_or_none()
-        number = latest + 1
-        rows = sum(t.rows for t in described)
-        predicate = {
-            "name": request.name, "version": number, "generator": request.generator,
-            "source": request.source, "purpose": request.purpose, "owner": request.owner,
-            "classification": request.classification, "tags": request.tags,
-            "parent": f"{request.name}@{latest}" if parent else None,
-            "manifest": {"root": manifest.root, "shardSize": request.shard_size},
-            "rows": rows, "tables": tables.tables_to_json(described),
-            "createdAt": now.isoformat(), "createdBy": ws.settings.actor, "tenant": tenant,
-        }
-        envelope = dsse.sign(intoto.encode(intoto.statement(manifest.files, predicate)), ws.signer)
-        row = VersionRow(
-            id=str(uuid.uuid4()), dataset_id=dataset.id, version=number, digest=manifest.root,
-            generator=request.generator, source=request.source, purpose=request.purpose,
-            owner=request.owner, classification=request.classification,
-            parent_id=parent.id if parent else None, created_at=now, created_by=ws.settings.actor,
-            rows=rows, tables=predicate["tables"], files=files_to_json(manifest.files),
-            envelope=envelope)
-        row.dataset = dataset
-        row.tags = [TagRow(key=k, value=v) for k, v in request.tags.items()]
-        session.add(row)
+    dataset = session.scalars(select(DatasetRow).where(
+        DatasetRow.tenant == tenant, DatasetRow.name == name)).one_or_none()
+    if dataset is None:
+        dataset = DatasetRow(tenant=tenant, name=name, created_at=datetime.now(UTC))
+        session.add(dataset)
         session.flush()
-        version = version_of(row)
-        ws.audit.append_in(session, [ws.draft("dataset.register", version.ref, digest=version.digest,
-                                               details={"rows": rows, "files": len(manifest.files),
-                                                        "key": ws.signer.key_id})])
-        return RegisterResult(version, created=True)
+    return dataset
+
+
+def _new_version(ws: Workspace, session: Session, dataset: DatasetRow, version_id: str, request: RegisterRequest,
+                 manifest: Manifest, described: tuple[TableInfo, ...]) -> VersionRow:
+    now = datetime.now(UTC)
+    latest = session.scalar(select(func.max(VersionRow.version)).where(VersionRow.dataset_id == dataset.id)) or 0
+    parent = session.scalars(select(VersionRow).where(
+        VersionRow.dataset_id == dataset.id, VersionRow.version == latest)).one_or_none()
+    number = latest + 1
+    rows = sum(t.rows for t in described)
+    predicate = {
+        "name": request.name, "version": number, "generator": request.generator,
+        "source": request.source, "purpose": request.purpose, "owner": request.owner,
+        "classification": request.classification, "tags": request.tags,
+        "parent": f"{request.name}@{latest}" if parent else None,
+        "manifest": {"root": manifest.root, "shardSize": request.shard_size},
+        "rows": rows, "tables": tables.tables_to_json(described),
+        "createdAt": now.isoformat(), "createdBy": ws.settings.actor, "tenant": ws.settings.tenant,
+    }
+    envelope = dsse.sign(intoto.encode(intoto.statement(manifest.files, predicate)), ws.signer)
+    row = VersionRow(
+        id=version_id, dataset_id=dataset.id, version=number, digest=manifest.root,
+        generator=request.generator, source=request.source, purpose=request.purpose,
+        owner=request.owner, classification=request.classification,
+        parent_id=parent.id if parent else None, created_at=now, created_by=ws.settings.actor,
+        rows=rows, tables=predicate["tables"], files=files_to_json(manifest.files), envelope=envelope)
+    row.dataset = dataset
+    row.tags = [TagRow(key=k, value=v) for k, v in request.tags.items()]
+    session.add(row)
+    session.flush()
+    return row

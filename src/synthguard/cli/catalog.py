@@ -13,6 +13,7 @@ from rich.table import Table
 from ..catalog import bundle, naming
 from ..catalog.browse import Filters, detail, lineage_chain, list_versions, summary
 from ..errors import InputError
+from ..fingerprint.sets import FingerprintRequest
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with, open_workspace
 from .progress import byte_progress
 
@@ -28,12 +29,18 @@ def register(
     owner: Annotated[str, typer.Option(help="Accountable owner (e-mail).")],
     tag: Annotated[list[str] | None, typer.Option(help="k=v, repeatable.")] = None,
     classification: Annotated[str, typer.Option(help="synthetic | mixed")] = "synthetic",
+    fingerprint_columns: Annotated[str | None, typer.Option(
+        help="Comma-separated columns to fingerprint for the gate (default: every column).")] = None,
+    normalise: Annotated[list[str] | None, typer.Option(help="column=lower-trim|trim|lower|digits-only")] = None,
+    no_fingerprints: Annotated[bool, typer.Option("--no-fingerprints", help="Do not index rows.")] = False,
     home: HomeOption = None, fmt: FormatOption = Format.text,
 ) -> None:
     """Register files as a signed version NAME@N (same content → same version)."""
+    request = FingerprintRequest.parse(fingerprint_columns, normalise or [])
     with open_workspace(home) as ws, byte_progress("hashing") as progress:
         result = ws.register(paths, name=name, generator=generator, source=source, purpose=purpose,
-                             owner=owner, tags=tag or [], classification=classification, progress=progress)
+                             owner=owner, tags=tag or [], classification=classification, progress=progress,
+                             fingerprints=request, fingerprint=not no_fingerprints)
     v = result.version
     if fmt is Format.json:
         emit_json({"id": v.id, "ref": v.ref, "version": v.version, "digest": v.digest,
@@ -80,6 +87,13 @@ def export_bundle(
         os.replace(tmp, target)
         ws.record("dataset.export_bundle", version.ref, digest=version.digest, details={"out": str(target)})
     console.print(f"wrote {target}; verify with: synthguard verify PATH --bundle {target} --key PUBKEY.pem")
+
+
+def retire(ref: Annotated[str, typer.Argument(help="NAME@N")], home: HomeOption = None) -> None:
+    """Take a version's fingerprints out of the gate's index (the version stays in the catalogue)."""
+    with open_workspace(home) as ws:
+        count = ws.retire(ref)
+    console.print(f"{ref}: {count} fingerprint segment(s) retired")
 
 
 def tag(
@@ -146,5 +160,6 @@ def install(app: typer.Typer) -> None:
     app.command()(verify)
     app.command("export-bundle")(export_bundle)
     app.command()(tag)
+    app.command()(retire)
     app.command()(ls)
     app.command()(show)

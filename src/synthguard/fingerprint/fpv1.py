@@ -49,15 +49,19 @@ Implementation: the XXH64 kernels are hand-written in numba (:mod:`._xxh64`) bec
 computes chained-seed XXH64 over Arrow columns: the ``xxhash`` package hashes one buffer per Python call,
 pyarrow.compute has no XXH64, and polars' and DuckDB's row hashes are different functions. Each column is
 one kernel pass over its Arrow buffers (validity bitmap, values or offsets + data, honouring the array's
-offset, so sliced batches cost nothing). Rows are processed in blocks so the running hashes stay in cache,
-and with ``threads > 1`` blocks run on a thread pool (the kernels release the GIL).
+offset, so sliced batches cost nothing); only bools (unpacked to bytes), float16/32 (widened), date64 and
+nanosecond timestamps (divided), decimals and normalised text (rendered by pyarrow.compute) make a
+temporary copy. Rows are processed in blocks of 64 Ki so the running hashes stay in cache across columns,
+and ``threads > 1`` splits the rows into ranges hashed on a thread pool (the kernels release the GIL).
+Measured on this project's 2-core machine, single-threaded, 8 mixed columns (int64, int32, float64,
+string of ~20 characters, bool, date32, timestamp, string with 30 % nulls): about 22 M rows/s per core.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import decimal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -241,6 +245,14 @@ def _values(array: pa.Array, dtype: type[np.generic]) -> npt.NDArray[Any]:
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * size)
 
 
+def _unpacked_bools(array: pa.Array) -> k.U8:
+    # One byte per value lets the vectorised integer kernel hash bools (reading bits in the kernel is 5x slower).
+    first = array.offset // 8
+    packed = np.frombuffer(array.buffers()[1], dtype=np.uint8)[first:]
+    skip = array.offset - 8 * first
+    return np.unpackbits(packed, count=skip + len(array), bitorder="little")[skip:]
+
+
 def _bytes_of(buffer: pa.Buffer | None) -> k.U8:
     if buffer is None or buffer.size == 0:
         return np.zeros(1, dtype=np.uint8)  # never read: every value is empty
@@ -274,18 +286,21 @@ def _hash_text(array: pa.Array, h: k.U64, mask: k.U64, bit: int) -> None:
     if pa.types.is_string_view(t) or pa.types.is_binary_view(t) or pa.types.is_fixed_size_binary(t):
         array = pc.cast(array, pa.large_binary())
         t = array.type
-    wide = pa.types.is_large_string(t) or pa.types.is_large_binary(t)
-    dtype = np.int64 if wide else np.int32
-    # n + 1 offsets starting at the array's first row; they index the shared, unsliced data buffer.
-    offsets = np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array) + 1,
-                            offset=array.offset * np.dtype(dtype).itemsize)
+    # n + 1 offsets from the array's first row; they index the shared, unsliced data buffer.
+    count, buffer = len(array) + 1, array.buffers()[1]
+    offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64]
+    if pa.types.is_large_string(t) or pa.types.is_large_binary(t):
+        offsets = np.frombuffer(buffer, dtype=np.int64, count=count, offset=array.offset * 8)
+    else:
+        offsets = np.frombuffer(buffer, dtype=np.int32, count=count, offset=array.offset * 4)
     k.hash_bytes(offsets, _bytes_of(array.buffers()[2]), _validity(array), h, mask, bit)
 
 
 def _micros(name: str, array: pa.Array) -> npt.NDArray[np.int64]:
     unit = array.type.unit
     if unit == "ns":
-        return np.floor_divide(_values(array, np.int64), 1000)
+        micros: npt.NDArray[np.int64] = np.floor_divide(_values(array, np.int64), 1000)
+        return micros
     if unit in ("s", "ms"):
         try:
             array = pc.cast(array, pa.timestamp("us", tz=array.type.tz))
@@ -306,10 +321,11 @@ def _hash_chunk(name: str, array: pa.Array, normaliser: str | None, h: k.U64, ma
     elif pa.types.is_integer(t):
         k.hash_ints(_values(array, t.to_pandas_dtype()), _validity(array), h, mask, 1 << bit)
     elif pa.types.is_floating(t):
-        floats = _values(array, t.to_pandas_dtype()).astype(np.float64, copy=False)
+        with np.errstate(invalid="ignore"):  # widening a signalling NaN raises the invalid flag; NaN is NaN
+            floats = _values(array, t.to_pandas_dtype()).astype(np.float64, copy=False)
         k.hash_floats(floats, _validity(array), h, mask, 1 << bit)
     elif pa.types.is_boolean(t):
-        k.hash_bool(_bytes_of(array.buffers()[1]), array.offset, _validity(array), h, mask, 1 << bit)
+        k.hash_ints(_unpacked_bools(array), _validity(array), h, mask, 1 << bit)
     elif pa.types.is_date32(t):
         k.hash_ints(_values(array, np.int32), _validity(array), h, mask, 1 << bit)
     elif pa.types.is_date64(t):
@@ -323,22 +339,35 @@ def _hash_chunk(name: str, array: pa.Array, normaliser: str | None, h: k.U64, ma
         raise InputError(f"column {name!r} has unsupported type {t}", field=name)
 
 
-def _hash_rows(columns: list[pa.ChunkedArray], column_set: ColumnSet, start: int, stop: int, h: k.U64,
-               mask: k.U64) -> None:
-    """fp-v1 of rows ``start:stop`` into ``h[start:stop]`` (which holds the seed on entry)."""
+def _hash_block(columns: list[pa.ChunkedArray], column_set: ColumnSet, start: int, h: k.U64, mask: k.U64) -> None:
+    """fp-v1 of rows ``start:start + len(h)`` into ``h`` (which holds the seed on entry); ``mask`` is zeroed scratch."""
     for bit, (name, column) in enumerate(zip(column_set.columns, columns, strict=True)):
         normaliser = column_set.normalisers.get(name)
-        position = start
-        for chunk in column.slice(start, stop - start).chunks:
+        position = 0
+        for chunk in column.slice(start, len(h)).chunks:
             end = position + len(chunk)
             if end > position:
                 _hash_chunk(name, chunk, normaliser, h[position:end], mask[position:end], bit)
             position = end
-    k.finish(h[start:stop], mask[start:stop])
+    k.finish(h, mask)
 
 
-def _blocks(rows: int, size: int) -> Iterable[tuple[int, int]]:
-    return ((start, min(start + size, rows)) for start in range(0, rows, size))
+def _hash_range(columns: list[pa.ChunkedArray], column_set: ColumnSet, h: k.U64, start: int, stop: int) -> None:
+    """Rows ``start:stop`` block by block: a block's hashes and mask (16 bytes a row) stay in cache across
+    the columns, and one mask buffer serves every block (a fresh array per block would page-fault)."""
+    scratch = np.empty(min(_BLOCK_ROWS, stop - start), dtype=np.uint64)
+    for block in range(start, stop, _BLOCK_ROWS):
+        rows = min(_BLOCK_ROWS, stop - block)
+        mask = scratch[:rows]
+        mask.fill(0)
+        _hash_block(columns, column_set, block, h[block:block + rows], mask)
+
+
+def _ranges(rows: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous row ranges of about equal size, each a whole number of blocks (but the last)."""
+    blocks = -(-rows // _BLOCK_ROWS)
+    per_part = -(-blocks // parts) * _BLOCK_ROWS
+    return [(start, min(start + per_part, rows)) for start in range(0, rows, per_part)]
 
 
 def fingerprint(data: pa.RecordBatch | pa.Table, column_set: ColumnSet, *, threads: int = 1) -> npt.NDArray[np.uint64]:
@@ -346,21 +375,20 @@ def fingerprint(data: pa.RecordBatch | pa.Table, column_set: ColumnSet, *, threa
 
     Columns of ``data`` outside the set are ignored. A missing column, a column listed twice in
     ``data``, or a column of a type fp-v1 does not cover raises ``InputError`` naming it. ``threads``
-    > 1 hashes row blocks on that many threads; the result does not depend on it.
+    > 1 splits the rows into that many ranges hashed on a thread pool; the result does not depend on it.
     """
     if threads < 1:
         raise InputError(f"threads must be at least 1, not {threads}")
     columns = _resolve(data, column_set)
     rows = data.num_rows
     h = np.full(rows, SEED, dtype=np.uint64)
-    mask = np.zeros(rows, dtype=np.uint64)
-    blocks = list(_blocks(rows, _BLOCK_ROWS))
-    if threads == 1 or len(blocks) == 1:
-        for start, stop in blocks:
-            _hash_rows(columns, column_set, start, stop, h, mask)
+    if rows == 0:
         return h
-    with cf.ThreadPoolExecutor(max_workers=threads) as pool:
-        futures = [pool.submit(_hash_rows, columns, column_set, start, stop, h, mask) for start, stop in blocks]
-        for future in futures:
+    ranges = _ranges(rows, threads)
+    if len(ranges) == 1:
+        _hash_range(columns, column_set, h, 0, rows)
+        return h
+    with cf.ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="fp-v1") as pool:
+        for future in [pool.submit(_hash_range, columns, column_set, h, start, stop) for start, stop in ranges]:
             future.result()
     return h

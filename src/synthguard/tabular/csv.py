@@ -23,8 +23,11 @@ class CsvReader(Reader):
         require_nonempty(path)
         delimiter = "\t" if path.name.endswith(".tsv") else ","
         try:
+            # An empty field is a null, as CSV writers (pyarrow, pandas, Spark) write nulls; this keeps
+            # a table's fingerprints the same whether it travelled as CSV, Parquet or JSON Lines.
             reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 22),
-                                    parse_options=pacsv.ParseOptions(delimiter=delimiter))
+                                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                                    convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
             names = reader.schema.names
             rows_before = 0
             for batch in reader:
