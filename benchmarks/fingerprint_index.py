@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from synthguard.fingerprint.index import FingerprintIndex, Segment, build_segment
+from synthguard.fingerprint.index import FingerprintIndex, Layout, Segment, build_segment
 
 SEED = 20240601
 SMALL = 10_000_000
@@ -76,9 +77,9 @@ def probe_set(members: U64, rng: np.random.Generator, count: int, member_share: 
     return probes
 
 
-def build_figures(members: U64, work: Path, label: str, layout: str = "auto") -> dict[str, Any]:
+def build_figures(members: U64, work: Path, label: str, layout: Layout = "auto") -> dict[str, Any]:
     path = work / f"{label}-{layout}.sgfp"
-    seconds, info = timed(lambda: build_segment(members, path, layout=layout))  # type: ignore[arg-type]
+    seconds, info = timed(lambda: build_segment(members, path, layout=layout))
     return {"fingerprints": int(members.size), "layout": info.layout, "seconds": round(seconds, 3),
             "seconds_per_100m": round(seconds * 1e8 / members.size, 3), "bytes": info.nbytes,
             "bytes_per_fp": round(info.bytes_per_fingerprint, 3), "path": str(path)}
@@ -107,30 +108,37 @@ def false_positive_figures(segment_path: Path, sorted_members: U64, rng: np.rand
 
 
 def segments_figures(members: U64, probes: U64, work: Path, counts: list[int], repeat: int) -> list[dict[str, Any]]:
+    """The members split into ``count`` versions (one segment each), probed before and after compaction."""
     rows = []
     for count in counts:
-        directory = work / f"index-{count}"
-        index = FingerprintIndex(directory)
+        index = FingerprintIndex(work / f"index-{count}")
         bounds = np.linspace(0, members.size, count + 1).astype(np.int64)
         start = time.perf_counter()
         for i in range(count):
             index.add(f"v{i}", members[bounds[i]:bounds[i + 1]])
         build = time.perf_counter() - start
-        size = sum(info.nbytes for info in index.segments())
-        row = {"segments": count, "build_seconds": round(build, 3), "bytes_per_fp": round(size / members.size, 3),
-               **probe_figures(index, probes, repeat)}
+        row: dict[str, Any] = {"segments": count, "build_seconds": round(build, 3),
+                               "bytes_per_fp": round(sum(i.nbytes for i in index.segments()) / members.size, 3),
+                               **probe_figures(index, probes, repeat)}
+        if count > 1:
+            seconds, _ = timed(index.compact)
+            row["compacted"] = {"compact_seconds": round(seconds, 3),
+                                "bytes_per_fp": round(sum(i.nbytes for i in index.segments()) / members.size, 3),
+                                **probe_figures(index, probes, repeat)}
         index.close()
+        shutil.rmtree(index.directory)
         rows.append(row)
     return rows
 
 
-def peer_figures(members: U64, probes: U64, with_set: bool, with_isin: bool) -> dict[str, Any]:
-    peers: dict[str, Any] = {}
-    sort_s, sorted_members = timed(lambda: np.sort(members))
+def peer_figures(members: U64, probes: U64, *, with_set: bool, with_isin: bool) -> dict[str, Any]:
+    """Peers on the same members and probes: sorted array + searchsorted, numpy.isin, a Python set."""
+    peers: dict[str, Any] = {"members": int(members.size)}
+    sort_s, ordered = timed(lambda: np.sort(members))
 
     def searchsorted() -> npt.NDArray[np.bool_]:
-        at = np.minimum(np.searchsorted(sorted_members, probes), sorted_members.size - 1)
-        return np.asarray(sorted_members[at] == probes)
+        at = np.minimum(np.searchsorted(ordered, probes), ordered.size - 1)
+        return np.asarray(ordered[at] == probes)
 
     search_s, found = timed(searchsorted)
     peers["numpy_sort_searchsorted"] = {"build_seconds": round(sort_s, 3), "bytes_per_fp": 8.0,
@@ -141,6 +149,8 @@ def peer_figures(members: U64, probes: U64, with_set: bool, with_isin: bool) -> 
         peers["numpy_isin"] = {"seconds": round(isin_s, 3), "hits": int(found.sum()),
                                "mprobes_per_s_1_thread": round(probes.size / isin_s / 1e6, 2),
                                "note": "sorts members and probes on every call"}
+    else:
+        peers["numpy_isin"] = {"skipped": "sorts members and probes on every call: minutes at this size"}
     if with_set:
         set_s, members_set = timed(lambda: set(members.tolist()))
         listed = probes.tolist()
@@ -148,9 +158,9 @@ def peer_figures(members: U64, probes: U64, with_set: bool, with_isin: bool) -> 
         peers["python_set"] = {"build_seconds": round(set_s, 3), "hits": int(hits),
                                "mprobes_per_s_1_thread": round(probes.size / probe_s / 1e6, 2),
                                "note": "probe time excludes ndarray.tolist()"}
-        del members_set
+        del members_set, listed
     else:
-        peers["python_set"] = {"skipped": f"{members.size:,} members: too much memory and time for a set"}
+        peers["python_set"] = {"skipped": "too much memory (~10 GB) and time for a set at this size"}
     return peers
 
 
@@ -161,36 +171,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               "members": args.members, "probes": args.probes}
     with tempfile.TemporaryDirectory(prefix="sg-fpindex-", dir=args.workdir) as tmp:
         work = Path(tmp)
-        build_segment(random_fps(rng, 1000), work / "warmup.sgfp")  # compile the kernels outside the timings
-        build_segment(random_fps(rng, 1000), work / "warmup.sgfp", layout="compact")
+        index = FingerprintIndex(work / "warmup")  # compile every kernel outside the timings
+        index.add("a", random_fps(rng, 1000))
+        index.add("b", random_fps(rng, 1000), layout="compact")
+        index.probe(random_fps(rng, 1000))
+        index.compact()
+        index.close()
         small = random_fps(rng, SMALL)
+        small_probes = probe_set(small, rng, args.probes, 0.01)
         report["build_10m"] = build_figures(small, work, "10m")
         report["build_10m_compact"] = build_figures(small, work, "10m", "compact")
-        small_index = FingerprintIndex(work / "small")
-        small_index.add("all", small)
-        report["probe_10m"] = probe_figures(small_index, probe_set(small, rng, args.probes, 0.01), args.repeat)
-        small_index.close()
-        small_index.retire("all")
-        Path(report["build_10m"]["path"]).unlink()
-        Path(report["build_10m_compact"]["path"]).unlink()
-        if args.members != SMALL:
-            del small
-            members = random_fps(rng, args.members)
-        else:
-            members = small
+        for key in ("build_10m", "build_10m_compact"):
+            Path(report[key]["path"]).unlink()
+        index = FingerprintIndex(work / "small")
+        index.add("all", small)
+        report["probe_10m"] = probe_figures(index, small_probes, args.repeat)
+        index.close()
+        report["peers_10m"] = peer_figures(small, small_probes, with_set=True, with_isin=True)
+        del small, small_probes
+        members = random_fps(rng, args.members)
         big = build_figures(members, work, "members")
         report["build_members"] = big
+        probes = probe_set(members, rng, args.probes, 0.01)
         index = FingerprintIndex(work / "single")
         index.add("all", members)
-        probes = probe_set(members, rng, args.probes, 0.01)
         report["probe"] = probe_figures(index, probes, args.repeat)
         index.close()
-        sorted_members = np.sort(members)
-        report["false_positives"] = false_positive_figures(Path(big["path"]), sorted_members, rng, args.probes)
-        del sorted_members
+        report["false_positives"] = false_positive_figures(Path(big["path"]), np.sort(members), rng, args.probes)
         Path(big["path"]).unlink()
+        shutil.rmtree(index.directory)
         report["segments"] = segments_figures(members, probes, work, args.segments, args.repeat)
-        report["peers"] = peer_figures(members, probes, with_set=members.size <= SET_LIMIT, with_isin=True)
+        small_enough = members.size <= SET_LIMIT
+        report["peers"] = peer_figures(members, probes, with_set=small_enough, with_isin=small_enough)
     return report
 
 
@@ -209,11 +221,19 @@ def show(report: dict[str, Any]) -> None:
     print(f"false positives ({f['layout']}): {f['false_positives']} of {f['non_members']:,} non-members "
           f"(rate {f['measured_rate']:.2e}; expected {f['expected_hits']:.3f} hits)")
     for row in report["segments"]:
-        print(f"{row['segments']:>3} segments: {row['mprobes_per_s_1_thread']:.2f} M probes/s (1 thread), "
-              f"{row['mprobes_per_s_2_threads']:.2f} (2 threads), {row['bytes_per_fp']:.3f} B/fp, "
-              f"built in {row['build_seconds']:.3f} s")
-    for name, peer in report["peers"].items():
-        print(f"peer {name}: " + ", ".join(f"{k}={v}" for k, v in peer.items()))
+        line = (f"{row['segments']:>3} segments: {row['mprobes_per_s_1_thread']:.2f} M probes/s (1 thread), "
+                f"{row['mprobes_per_s_2_threads']:.2f} (2 threads), {row['bytes_per_fp']:.3f} B/fp, "
+                f"built in {row['build_seconds']:.3f} s")
+        if "compacted" in row:
+            c = row["compacted"]
+            line += (f"; compacted in {c['compact_seconds']:.3f} s: {c['mprobes_per_s_1_thread']:.2f} M probes/s "
+                     f"(1 thread), {c['mprobes_per_s_2_threads']:.2f} (2 threads), {c['bytes_per_fp']:.3f} B/fp")
+        print(line)
+    for key in ("peers_10m", "peers"):
+        peers = dict(report[key])
+        members = peers.pop("members")
+        for name, peer in peers.items():
+            print(f"peer {name} ({members:,} members): " + ", ".join(f"{k}={v}" for k, v in peer.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

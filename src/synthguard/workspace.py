@@ -23,7 +23,7 @@ from .catalog.records import find_version
 from .catalog.register import RegisterRequest, RegisterResult, register
 from .catalog.tagging import set_tags
 from .catalog.verify import verify_paths
-from .errors import SynthGuardError, WorkspaceError
+from .errors import NotFoundError, SynthGuardError, WorkspaceError
 from .fingerprint.sets import active_sets, retire_version
 from .gate import Gate, GateConfig
 from .gate.detectors import build_detectors
@@ -150,8 +150,19 @@ class Workspace:
     @property
     def gate(self) -> Gate:
         """The gate with every detector this workspace is configured for."""
-        return Gate(build_detectors(GateConfig.load(self.settings.config_path),
-                                    fingerprint=FingerprintDetector(active_sets(self))))
+        return self.gate_for()
+
+    def gate_for(self, fingerprint_columns: Sequence[str] | None = None) -> Gate:
+        """The gate; with ``fingerprint_columns``, only that fingerprint set is checked and input
+        lacking any of its columns is an error naming them."""
+        sets = active_sets(self)
+        if fingerprint_columns is not None:
+            wanted = sorted(fingerprint_columns)
+            sets = [s for s in sets if sorted(s.column_set.columns) == wanted]
+            if not sets:
+                raise NotFoundError(f"no fingerprint set on columns {', '.join(wanted)}", field="fingerprint-columns")
+        detector = FingerprintDetector(sets, strict=fingerprint_columns is not None)
+        return Gate(build_detectors(GateConfig.load(self.settings.config_path), fingerprint=detector))
 
     def retire(self, ref: str) -> int:
         """Take a version's fingerprints out of the gate's index (audited); returns segments retired."""

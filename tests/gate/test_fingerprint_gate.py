@@ -124,3 +124,18 @@ def test_http_body_with_registered_rows_is_refused(ws: Workspace, tmp_path: Path
         response = httpx.post(f"{base}/crm/upsert", json={"records": records})
     assert response.status_code == 422
     assert [(f["index"], f["version"]) for f in response.json()["findings"]] == [(0, "customers@1"), (1, "customers@1")]
+
+
+def test_a_named_fingerprint_set_missing_from_the_input_is_an_error(cli_env: Settings, tmp_path: Path) -> None:
+    assert run_cli("init").code == 0
+    data = tmp_path / "d"
+    data.mkdir()
+    pq.write_table(pa.table({"email": ["a@shop.de"], "phone": ["+49 1"]}), data / "t.parquet")
+    args = [f"--{k}={v}" for k, v in META.items()]
+    assert run_cli("register", str(data), "--name", "e", *args, "--fingerprint-columns", "email,phone").code == 0
+    (tmp_path / "in.csv").write_text("email,name\na@shop.de,x\n")
+    result = run_cli("gate", "check", str(tmp_path / "in.csv"), "--fingerprint-columns", "phone,email")
+    assert result.code == 2 and "missing: phone" in result.err and "email, name" in result.err
+    assert not list((tmp_path).glob("*.synthguard-tmp"))
+    result = run_cli("gate", "check", str(tmp_path / "in.csv"), "--fingerprint-columns", "iban")
+    assert result.code == 2 and "no fingerprint set" in result.err

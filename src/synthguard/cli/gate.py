@@ -42,14 +42,17 @@ def check(
     out: Annotated[Path | None, typer.Option(help="Write clean rows here (flag: all rows + reason).")] = None,
     quarantine: Annotated[Path | None, typer.Option(help="Quarantine directory (default: <home>/quarantine).")] = None,
     input_format: Annotated[str | None, typer.Option(help="Format of standard input.")] = None,
+    fingerprint_columns: Annotated[str | None, typer.Option(
+        help="Check only this fingerprint set (comma-separated); input lacking a column is an error.")] = None,
     home: HomeOption = None, fmt: FormatOption = Format.text,
 ) -> None:
     """Find synthetic rows; exit 1 under --policy block when any are found."""
     with open_workspace(home) as ws, _input_path(input_path, input_format) as source:
         options = GateOptions(policy=policy, out=out,
                               quarantine=quarantine or ws.settings.home / "quarantine")
+        columns = [c.strip() for c in fingerprint_columns.split(",")] if fingerprint_columns else None
         try:
-            run = run_gate(ws.gate, source, options)
+            run = run_gate(ws.gate_for(columns), source, options)
         except InputError as exc:
             ws.record("gate.check", input_path, outcome="failure", details={"error": exc.diagnostics()})
             raise

@@ -34,6 +34,8 @@ class CsvReader(Reader):
                 _reject_invalid_utf8(path, batch, rows_before)
                 rows_before += batch.num_rows
                 yield batch
+            if rows_before == 0:  # header only: still say what the columns are
+                yield pa.RecordBatch.from_pylist([], schema=reader.schema)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise _located_error(path, str(exc), locals().get("names")) from exc
 

@@ -26,6 +26,9 @@ class ParquetReader(Reader):
 
     def batches(self, path: Path, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
         handle = self._open(path)
+        if handle.metadata.num_rows == 0:  # no row groups: still say what the columns are
+            yield pa.RecordBatch.from_pylist([], schema=handle.schema_arrow)
+            return
         try:
             yield from handle.iter_batches(batch_size=batch_rows)
         except (pa.ArrowInvalid, OSError) as exc:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from ...errors import InputError
 from ...fingerprint.fpv1 import fingerprint
 from ...fingerprint.sets import ActiveSet
 from .interface import Detection, Detector, Match
@@ -20,15 +21,22 @@ from .interface import Detection, Detector, Match
 class FingerprintDetector(Detector):
     name = "fingerprint"
 
-    def __init__(self, sets: Sequence[ActiveSet]) -> None:
+    def __init__(self, sets: Sequence[ActiveSet], *, strict: bool = False) -> None:
+        """``strict``: input lacking a set's columns is an error (the caller named the sets to check)
+        rather than a set that does not apply."""
         self.sets = tuple(sets)
+        self.strict = strict
 
     def detect(self, batch: pa.RecordBatch, schema_metadata: dict[bytes, bytes]) -> Detection:
         mask = np.zeros(batch.num_rows, dtype=bool)
         matches: dict[int, Match] = {}
         names = set(batch.schema.names)
         for active in self.sets:
-            if not set(active.column_set.columns) <= names:
+            missing = [c for c in active.column_set.columns if c not in names]
+            if missing and self.strict:
+                raise InputError(f"fingerprinted column(s) missing: {', '.join(missing)} "
+                                 f"(the input has: {', '.join(batch.schema.names)})", field=missing[0])
+            if missing:
                 continue
             positions = active.index.probe(fingerprint(batch, active.column_set))
             hits = (positions >= 0) & ~mask
