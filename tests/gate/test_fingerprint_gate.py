@@ -139,3 +139,18 @@ def test_a_named_fingerprint_set_missing_from_the_input_is_an_error(cli_env: Set
     assert not list((tmp_path).glob("*.synthguard-tmp"))
     result = run_cli("gate", "check", str(tmp_path / "in.csv"), "--fingerprint-columns", "iban")
     assert result.code == 2 and "no fingerprint set" in result.err
+
+
+def test_gate_reads_standard_input(cli_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    assert run_cli("init").code == 0
+    body = "id,email\n1,a@example.com\n2,b@shop.de\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(body.encode())))
+    result = run_cli("gate", "check", "-", "--input-format", "csv", "--policy", "quarantine",
+                     "--out", str(tmp_path / "clean.csv"), "--format", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["invariant"] == "2 in = 1 clean + 1 quarantined"
+    assert (tmp_path / "clean.csv").read_text().splitlines() == ['"id","email"', '2,"b@shop.de"']
+    assert run_cli("gate", "check", "-").code == 2
