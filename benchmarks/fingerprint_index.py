@@ -11,7 +11,8 @@ In one run, on this machine:
   the segment file is page-cache warm (it was just written) and one warm-up probe runs first;
 * **false positives**: 10 M random non-members (true members removed) probed against ``--members``;
 * **segments**: the ``--members`` fingerprints split into 1, 10 and 50 segments (one per "version"),
-  probed through one :class:`FingerprintIndex`;
+  probed through one :class:`FingerprintIndex` without compaction, then after :meth:`~FingerprintIndex.compact`;
+  and the 50 versions added with the default policy (tiered compaction once there are more than 8 files);
 * **peers**, on the same data: a sorted uint64 array + ``numpy.searchsorted`` (sort = build),
   ``numpy.isin`` (sorts internally on every call), and a Python ``set`` (10 M members only: at 100 M it
   would need ~10 GB and minutes, so it is skipped and reported as such).
@@ -111,7 +112,7 @@ def segments_figures(members: U64, probes: U64, work: Path, counts: list[int], r
     """The members split into ``count`` versions (one segment each), probed before and after compaction."""
     rows = []
     for count in counts:
-        index = FingerprintIndex(work / f"index-{count}")
+        index = FingerprintIndex(work / f"index-{count}", max_segments=None)
         bounds = np.linspace(0, members.size, count + 1).astype(np.int64)
         start = time.perf_counter()
         for i in range(count):
@@ -129,6 +130,22 @@ def segments_figures(members: U64, probes: U64, work: Path, counts: list[int], r
         shutil.rmtree(index.directory)
         rows.append(row)
     return rows
+
+
+def auto_figures(members: U64, probes: U64, work: Path, count: int, repeat: int) -> dict[str, Any]:
+    """The members added as ``count`` versions with the default policy (tiered compaction past 8 files)."""
+    index = FingerprintIndex(work / "index-auto")
+    bounds = np.linspace(0, members.size, count + 1).astype(np.int64)
+    start = time.perf_counter()
+    for i in range(count):
+        index.add(f"v{i}", members[bounds[i]:bounds[i + 1]])
+    build = time.perf_counter() - start
+    row = {"versions": count, "files": len(index.segments()), "build_seconds": round(build, 3),
+           "bytes_per_fp": round(sum(i.nbytes for i in index.segments()) / members.size, 3),
+           **probe_figures(index, probes, repeat)}
+    index.close()
+    shutil.rmtree(index.directory)
+    return row
 
 
 def peer_figures(members: U64, probes: U64, *, with_set: bool, with_isin: bool) -> dict[str, Any]:
@@ -201,6 +218,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         Path(big["path"]).unlink()
         shutil.rmtree(index.directory)
         report["segments"] = segments_figures(members, probes, work, args.segments, args.repeat)
+        report["auto"] = auto_figures(members, probes, work, max(args.segments), args.repeat)
         small_enough = members.size <= SET_LIMIT
         report["peers"] = peer_figures(members, probes, with_set=small_enough, with_isin=small_enough)
     return report
@@ -229,6 +247,10 @@ def show(report: dict[str, Any]) -> None:
             line += (f"; compacted in {c['compact_seconds']:.3f} s: {c['mprobes_per_s_1_thread']:.2f} M probes/s "
                      f"(1 thread), {c['mprobes_per_s_2_threads']:.2f} (2 threads), {c['bytes_per_fp']:.3f} B/fp")
         print(line)
+    a = report["auto"]
+    print(f"{a['versions']} versions added with automatic compaction: {a['files']} files, built in "
+          f"{a['build_seconds']:.3f} s, {a['mprobes_per_s_1_thread']:.2f} M probes/s (1 thread), "
+          f"{a['mprobes_per_s_2_threads']:.2f} (2 threads), {a['bytes_per_fp']:.3f} B/fp")
     for key in ("peers_10m", "peers"):
         peers = dict(report[key])
         members = peers.pop("members")

@@ -113,6 +113,12 @@ def test_duplicates_and_empty_segments(scratch: Path) -> None:
         assert not segment.contains(arr([0, 7, U64_MAX])).any()
         assert segment.contains(np.zeros(0, np.uint64)).size == 0
     assert build_segment([], scratch / "list.sgfp").count == 0
+    index = FingerprintIndex(scratch / "index")
+    index.add("dups", np.full(5000, 7, np.uint64))
+    index.add("empty", [])
+    (info, _) = index.segments()
+    assert info.count == 1 and info.bucket_bits == index.segment("dups").bucket_bits
+    assert index.probe(arr([7, 8])).tolist() == [0, -1]
 
 
 def test_large_buckets_use_sort_and_binary_search(scratch: Path) -> None:
@@ -129,8 +135,13 @@ def test_input_types(scratch: Path) -> None:
     with Segment.open(info.path) as segment:
         assert segment.contains(arr([U64_MAX, 5])).all()
         assert segment.contains(np.array([-1], np.int64)).all()
+    big_endian = build_segment(np.array([1, 2**63], dtype=">u8"), scratch / "be.sgfp")
+    with Segment.open(big_endian.path) as segment:
+        assert segment.contains(arr([1, 2**63])).all() and segment.contains(np.array([2**63], ">u8")).all()
     with pytest.raises(InputError):
         build_segment(np.array([1.5]), scratch / "float.sgfp")
+    with pytest.raises(InputError):
+        build_segment(np.array([1, 2], np.uint32), scratch / "u32.sgfp")
     with pytest.raises(InputError):
         build_segment(np.zeros((2, 2), np.uint64), scratch / "2d.sgfp")
     assert not list(scratch.glob(".*.tmp"))
@@ -443,3 +454,19 @@ class IndexMachine(RuleBasedStateMachine):
 IndexMachine.TestCase.settings = settings(max_examples=15, stateful_step_count=12, deadline=None,
                                           suppress_health_check=[HealthCheck.too_slow])
 TestIndexMachine = IndexMachine.TestCase
+
+
+def test_add_compacts_past_max_segments_without_rewriting_a_large_base(scratch: Path) -> None:
+    index, model = FingerprintIndex(scratch / "index", max_segments=3), Model()
+    rng = np.random.default_rng(11)
+    for i in range(12):
+        values = rng.integers(0, U64_MAX, 5000 if i == 0 else 50, dtype=np.uint64, endpoint=True).tolist()
+        index.add(f"v@{i}", arr(values))
+        model.versions[f"v@{i}"] = set(values)
+        assert len(index.segments()) <= 3
+    base = index.segments()
+    assert any(info.keys == ("v@0",) and not info.owned for info in base)  # the large base was never merged
+    assert_matches(index, model, [v for values in model.versions.values() for v in values])
+    index.compact()
+    assert [info.keys for info in index.segments()] == [tuple(model.versions)]
+    assert_matches(index, model, [v for values in model.versions.values() for v in values])

