@@ -58,9 +58,3 @@ def event_from_row(row: AuditEntryRow) -> AuditEvent:
     return AuditEvent(seq=row.seq, time=utc(row.time), actor=row.actor, tenant=row.tenant,
                       action=row.action, object=row.object, outcome=row.outcome, digest=row.digest,
                       details=dict(row.details))
-
-
-def row_of(event: AuditEvent, leaf_hash: bytes) -> AuditEntryRow:
-    return AuditEntryRow(seq=event.seq, time=event.time, actor=event.actor, tenant=event.tenant,
-                         action=event.action, object=event.object, outcome=event.outcome,
-                         digest=event.digest, details=event.details, leaf_hash=leaf_hash.hex())
