@@ -152,7 +152,7 @@ threading.Event().wait()
 def test_sigkill_mid_burst_loses_no_acknowledged_entry(ws: Workspace, settings: Settings, tmp_path: Path) -> None:
     rng = random.Random(7)
     acknowledged: dict[int, str] = {}
-    for run in range(6):
+    for run in range(10):
         proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(settings.home), settings.database_url,
                                  f"run{run}"], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
         assert proc.stdout is not None
