@@ -2,7 +2,8 @@
 
 Runs the real CLI in a scratch workspace under ``./demo-output``: init → register → verify →
 tamper one byte → verify fails → register the new content as version 2 → lineage export →
-auditor's offline check → audit log verification. Exits non-zero if any step misbehaves.
+auditor's offline check → the gate catching synthetic rows in a production export → audit log
+verification. Exits non-zero if any step misbehaves.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .sample import write_sample
+from .sample import write_production_export, write_sample
 
 OUT = Path("demo-output")
 META = ["--generator", "ctgan 0.10.1 (demo sample)", "--source", "orders_2025 (real, EU)",
@@ -63,7 +64,13 @@ def main() -> None:
     key = sorted((OUT / ".synthguard" / "keys").glob("*.pub"))[0]
     step("8. offline verify", "The auditor's view: files + bundle + public key, no database.",
          ["verify", str(data), "--bundle", str(bundle), "--key", str(key)])
-    step("9. audit verify", "Every step above is in the Merkle audit log; recompute it and check every "
+    export = write_production_export(data / "orders.parquet", OUT / "production-export.parquet")
+    print(f"\n(a nightly export to production: 300 new orders with 20 synthetic ones hidden among them: {export})")
+    step("9. gate", "The gate finds the registered synthetic rows by fingerprint and keeps them out; "
+         "rows in = clean + quarantined, always.",
+         ["gate", "check", str(export), "--policy", "block", "--out", str(OUT / "production-clean.parquet"),
+          "--quarantine", str(OUT / "quarantine")], expect=1)
+    step("10. audit verify", "Every step above is in the Merkle audit log; recompute it and check every "
          "signed checkpoint.", ["audit", "verify"])
     print(f"\nDone. Workspace and outputs are in {OUT}/ — try: SYNTHGUARD_HOME={OUT}/.synthguard "
           ".venv/bin/synthguard show customers")

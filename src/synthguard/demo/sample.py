@@ -53,3 +53,13 @@ def write_sample(directory: Path, *, seed: int = 2025, customer_count: int = 500
     pacsv.write_csv(customers(rng, customer_count), directory / "customers.csv")
     pq.write_table(orders(rng, order_count, customer_count), directory / "orders.parquet")
     return directory
+
+
+def write_production_export(synthetic_orders: Path, out: Path, *, seed: int = 7) -> Path:
+    """280 fresh orders (another seed) with 20 rows of the registered synthetic orders hidden inside."""
+    rng = random.Random(seed)
+    fresh = orders(rng, 280, 500)
+    fresh = fresh.set_column(0, "order_id", pa.array([f"PRD-O{i:07d}" for i in range(280)]))
+    leaked = pq.read_table(synthetic_orders).slice(100, 20)
+    pq.write_table(pa.concat_tables([fresh.slice(0, 140), leaked, fresh.slice(140)]), out)
+    return out
