@@ -33,6 +33,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/audit_appends.py
 	$(BIN)/python benchmarks/digest.py
+	$(BIN)/python benchmarks/fingerprint_index.py
+	$(BIN)/python benchmarks/gate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .synthguard demo-output

@@ -8,11 +8,12 @@ In one run, on this machine:
   seconds, seconds per 100 M, bytes per fingerprint on disk;
 * **probe**: 10 M probes of which 1 % are members, single-threaded (and on 2 threads), against the
   ``--members`` segment, through :meth:`FingerprintIndex.probe` (end to end: input check, output array);
-  the segment file is page-cache warm (it was just written) and one warm-up probe runs first;
+  the segment file is page-cache warm (it was just written) and one warm-up probe runs first; then the
+  same with ``memory="load"`` (the file copied into huge-page-backed memory);
 * **false positives**: 10 M random non-members (true members removed) probed against ``--members``;
 * **segments**: the ``--members`` fingerprints split into 1, 10 and 50 segments (one per "version"),
   probed through one :class:`FingerprintIndex` without compaction, then after :meth:`~FingerprintIndex.compact`;
-  and the 50 versions added with the default policy (tiered compaction once there are more than 8 files);
+  and the 50 versions added with the default policy (tiered compaction once there are more than 2 files);
 * **peers**, on the same data: a sorted uint64 array + ``numpy.searchsorted`` (sort = build),
   ``numpy.isin`` (sorts internally on every call), and a Python ``set`` (10 M members only: at 100 M it
   would need ~10 GB and minutes, so it is skipped and reported as such).
@@ -133,7 +134,7 @@ def segments_figures(members: U64, probes: U64, work: Path, counts: list[int], r
 
 
 def auto_figures(members: U64, probes: U64, work: Path, count: int, repeat: int) -> dict[str, Any]:
-    """The members added as ``count`` versions with the default policy (tiered compaction past 8 files)."""
+    """The members added as ``count`` versions with the default policy (tiered compaction past 2 files)."""
     index = FingerprintIndex(work / "index-auto")
     bounds = np.linspace(0, members.size, count + 1).astype(np.int64)
     start = time.perf_counter()
@@ -214,6 +215,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         index.add("all", members)
         report["probe"] = probe_figures(index, probes, args.repeat)
         index.close()
+        loaded = FingerprintIndex(index.directory, memory="load")
+        report["probe_loaded"] = probe_figures(loaded, probes, args.repeat)
+        loaded.close()
         report["false_positives"] = false_positive_figures(Path(big["path"]), np.sort(members), rng, args.probes)
         Path(big["path"]).unlink()
         shutil.rmtree(index.directory)
@@ -231,10 +235,11 @@ def show(report: dict[str, Any]) -> None:
         b = report[key]
         print(f"build {b['fingerprints']:>12,} fps ({b['layout']:>7}): {b['seconds']:7.3f} s "
               f"({b['seconds_per_100m']:.3f} s per 100 M), {b['bytes_per_fp']:.3f} B/fp on disk")
-    for key, members in (("probe_10m", SMALL), ("probe", report["members"])):
+    for key, members, how in (("probe_10m", SMALL, "mapped"), ("probe", report["members"], "mapped"),
+                              ("probe_loaded", report["members"], "loaded")):
         p = report[key]
-        print(f"probe {p['probes']:,} (1 % members) vs {members:,}: {p['mprobes_per_s_1_thread']:.2f} M/s on "
-              f"1 thread, {p['mprobes_per_s_2_threads']:.2f} M/s on 2 threads ({p['hits']:,} hits)")
+        print(f"probe {p['probes']:,} (1 % members) vs {members:,} ({how}): {p['mprobes_per_s_1_thread']:.2f} M/s "
+              f"on 1 thread, {p['mprobes_per_s_2_threads']:.2f} M/s on 2 threads ({p['hits']:,} hits)")
     f = report["false_positives"]
     print(f"false positives ({f['layout']}): {f['false_positives']} of {f['non_members']:,} non-members "
           f"(rate {f['measured_rate']:.2e}; expected {f['expected_hits']:.3f} hits)")

@@ -194,9 +194,10 @@ def test_a_damaged_segment_is_an_input_error_naming_the_file(scratch: Path, dama
 def test_a_flipped_bit_is_caught_by_the_full_check(scratch: Path) -> None:
     path = _damaged(scratch, "body")
     Segment.open(path).close()  # the quick check reads only the header and directory
-    with pytest.raises(InputError, match="checksum") as caught:
-        Segment.open(path, verify="full")
-    assert caught.value.path == str(path)
+    for memory in ("map", "load"):
+        with pytest.raises(InputError, match="checksum") as caught:
+            Segment.open(path, verify="full", memory=memory)
+        assert caught.value.path == str(path)
 
 
 def test_a_missing_segment_file(scratch: Path) -> None:
@@ -230,12 +231,13 @@ def test_probe_names_the_first_version_holding_each_fingerprint(workdir: Path, v
                                                                 extra: list[int]) -> None:
     index, model = FingerprintIndex(fresh(workdir)), Model()
     for i, values in enumerate(versions):
-        index.add(f"customers@{i + 1}", arr(values), exact=i % 2 == 1)
+        index.add(f"customers@{i + 1}", arr(values), exact=i % 3 == 1)
         model.versions[f"customers@{i + 1}"] = set(values)
     everything = [v for values in versions for v in values] + extra
     assert_matches(index, model, everything)
     assert (index.probe(arr(everything), threads=2) == index.probe(arr(everything))).all()
     assert_matches(FingerprintIndex(index.directory), model, everything)  # survives reopen
+    assert_matches(FingerprintIndex(index.directory, memory="load", verify="full"), model, everything)
     index.close()
 
 
@@ -369,7 +371,7 @@ def test_concurrent_writers_lose_nothing(scratch: Path) -> None:
 
 
 def test_compaction_merges_and_keeps_answers(scratch: Path) -> None:
-    index, model = FingerprintIndex(scratch / "index"), Model()
+    index, model = FingerprintIndex(scratch / "index", max_segments=None), Model()
     rng = np.random.default_rng(7)
     shared = rng.integers(0, U64_MAX, 50, dtype=np.uint64, endpoint=True).tolist()
     for i in range(6):

@@ -19,12 +19,13 @@ the write-combining buffers handle), then each partition (small enough for L2) i
 the remaining ``bucket_bits - p`` bits, every bucket (about 6 entries) is insertion-sorted and
 de-duplicated in place. A random scatter straight into 2**24 buckets measured 4.5 s for 100 M
 fingerprints on the 2-core reference machine (each write a TLB and cache miss); the two-level scatter
-takes about 1.5 s.
+takes about 1.5 s (2.7-3.5 s for the whole segment build with its checksum and fsync).
 
 Probing is single-threaded and ``nogil`` (the caller may run row ranges on threads). A probe of a
 large segment is two dependent random reads (directory, then bucket), so the loop software-prefetches
 the directory entry 2*D probes ahead and the bucket D probes ahead, which keeps several misses in
-flight: on a 100 M-fingerprint segment this took the rate from 7 M to about 26 M probes/s per core.
+flight: on a 100 M-fingerprint segment this took the rate from 6.4 M to about 21 M probes/s per core
+(mapped file; memory-latency bound: two dependent DRAM reads per probe).
 """
 
 from __future__ import annotations
@@ -326,6 +327,56 @@ def _probe(directory: Any, keys: Any, owners: Any, positions: Any, floor: int, b
 
 
 @_jit()
+def _probe_plain(directory: Any, keys: Any, position: int, bshift: Any, kshift: Any, kmask: Any, fps: Any, out: Any,
+                 distance: int) -> int:
+    """:func:`_probe` for a segment without owners, whose every entry has ``position``: the hot loop, kept
+    tight (the search is inlined; measured 20 % faster than the general kernel on a 100 M segment)."""
+    n = fps.size
+    changed = 0
+    for i in range(min(n, 2 * distance)):
+        _prefetch(directory, np.intp(fps[i] >> bshift))
+    for i in range(min(n, distance)):
+        _prefetch(keys, np.intp(directory[np.intp(fps[i] >> bshift)]))
+    for i in range(n):
+        ahead = i + 2 * distance
+        if ahead < n:
+            _prefetch(directory, np.intp(fps[ahead] >> bshift))
+        ahead = i + distance
+        if ahead < n:
+            _prefetch(keys, np.intp(directory[np.intp(fps[ahead] >> bshift)]))
+        current = out[i]
+        if current >= 0 and current <= position:
+            continue
+        fp = fps[i]
+        key = (fp >> kshift) & kmask
+        bucket = np.intp(fp >> bshift)
+        lo = np.intp(directory[bucket])
+        hi = np.intp(directory[bucket + 1])
+        found = False
+        if hi - lo > _LINEAR_SEARCH_MAX:
+            end = hi
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if keys[mid] < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < end and keys[lo] == key:
+                found = True
+        else:
+            for j in range(lo, hi):
+                value = keys[j]
+                if value >= key:
+                    if value == key:
+                        found = True
+                    break
+        if found:
+            out[i] = position
+            changed += 1
+    return changed
+
+
+@_jit()
 def _check_directory(directory: Any, count: int) -> int:
     """-1 when the directory is sound (starts at 0, never decreases, ends at ``count``), else the bad entry."""
     if np.int64(directory[0]) != 0:
@@ -404,6 +455,8 @@ def probe_into(directory: npt.NDArray[Any], keys: npt.NDArray[Any], owners: U16,
     entry's position is ``positions[owner]``, -1 meaning retired. ``floor`` is the smallest live position.
     """
     bshift, kshift, kmask = _shifts(bucket_bits, key_bits)
+    if owners.size == 0:
+        return int(_probe_plain(directory, keys, int(positions[0]), bshift, kshift, kmask, fps, out, PREFETCH_DISTANCE))
     return int(_probe(directory, keys, owners, positions, floor, bshift, kshift, kmask, fps, out, PREFETCH_DISTANCE))
 
 

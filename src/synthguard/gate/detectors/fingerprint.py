@@ -41,12 +41,15 @@ class FingerprintDetector(Detector):
             positions = active.index.probe(fingerprint(batch, active.column_set))
             hits = (positions >= 0) & ~mask
             described = "row" if len(active.column_set.columns) == len(names) else "+".join(active.column_set.columns)
-            for row in np.flatnonzero(hits).tolist():
-                key = active.index.key_of(int(positions[row]))
-                ref = active.refs.get(key)
-                if ref is None:  # a segment the store does not know (left by a failed register)
-                    hits[row] = False
-                    continue
-                matches[row] = Match(self.name, f"fp-v1 of {described} is registered", ref)
+            rows = np.flatnonzero(hits)
+            if rows.size:
+                # One key lookup and one (immutable, shared) Match per matched version, not per row.
+                found, inverse = np.unique(positions[rows], return_inverse=True)
+                reason = f"fp-v1 of {described} is registered"
+                refs = [active.refs.get(active.index.key_of(p)) for p in found.tolist()]
+                matched = {i: Match(self.name, reason, ref) for i, ref in enumerate(refs) if ref is not None}
+                known = np.array([i in matched for i in range(found.size)])[inverse]
+                hits[rows[~known]] = False  # a segment the store does not know (left by a failed register)
+                matches.update(zip(rows[known].tolist(), [matched[i] for i in inverse[known].tolist()], strict=True))
             mask |= hits
         return Detection(mask, matches)
