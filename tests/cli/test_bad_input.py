@@ -119,7 +119,8 @@ def test_wrong_key_for_offline_verification(workspace: Settings, tmp_path: Path)
 def test_database_from_a_newer_schema_is_refused(workspace: Settings) -> None:
     engine = create_engine(workspace.database_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_future')"))
     engine.dispose()
     result = run_cli("ls")
     assert result.code == 2 and "newer" in _one_line(result.err)
@@ -128,3 +129,10 @@ def test_database_from_a_newer_schema_is_refused(workspace: Settings) -> None:
 def test_command_before_init_says_what_to_do(cli_env: Settings) -> None:
     result = run_cli("ls")
     assert result.code == 2 and "synthguard init" in _one_line(result.err)
+
+
+def test_usage_errors_exit_2_not_3(cli_env: Settings, tmp_path: Path) -> None:
+    result = run_cli("register", str(tmp_path))
+    assert result.code == 2 and "--name" in result.err
+    assert run_cli("gate").code == 2
+    assert run_cli("no-such-command").code == 2

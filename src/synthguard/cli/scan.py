@@ -1,0 +1,130 @@
+"""``synthguard scan``: Azure IaC and exported-configuration checks from the shell.
+
+A workspace is optional: when one exists (``--home`` / ``SYNTHGUARD_HOME``), its registered
+datasets count as synthetic-data markers and the scan is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import config
+from ..errors import InputError, SynthGuardError
+from ..scan import Baseline, Catalogue, ScanOptions, ScanResult, Severity, scan, write_baseline
+from ..scan.outputs import TableWriter, get_writer
+from ..workspace import Workspace
+from .output import console
+
+
+class ScanFormat(StrEnum):
+    table = "table"
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.synthguard-tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _threshold(value: str) -> Severity | None:
+    return None if value.strip().lower() == "none" else Severity.parse(value, field="fail-on")
+
+
+def _workspace(home: str | None) -> Workspace | None:
+    """The workspace at ``--home`` (which must exist) or at $SYNTHGUARD_HOME / ./.synthguard (if it exists)."""
+    settings = config.resolve(home=home)
+    if not settings.config_path.exists():
+        if home:  # asked for explicitly: a typo must not silently drop the catalogue
+            raise InputError("no workspace here; run 'synthguard init' first", path=str(settings.home))
+        return None
+    return Workspace.open(settings)
+
+
+def scan_command(
+    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files or directories to scan.")],
+    fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="Report format.")] = ScanFormat.table,
+    out: Annotated[Path | None, typer.Option(help="Write the report here (atomically) instead of stdout.")] = None,
+    fail_on: Annotated[str, typer.Option(
+        help="Exit 1 when a finding is at or above: info|low|medium|high|critical|none.")] = "low",
+    baseline: Annotated[Path | None, typer.Option(help="YAML / JSON file of accepted findings.")] = None,
+    sas_max_days: Annotated[int, typer.Option(help="Report SAS tokens valid longer than this.")] = 7,
+    write_baseline_to: Annotated[Path | None, typer.Option(
+        "--write-baseline", help="Accept every current finding into this baseline file.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Reason recorded with --write-baseline.")] = None,
+    expires: Annotated[str | None, typer.Option(help="Expiry (YYYY-MM-DD) for --write-baseline.")] = None,
+    home: Annotated[str | None, typer.Option("--home", help="Workspace whose catalogue marks synthetic data "
+                                                            "(default: $SYNTHGUARD_HOME when it exists).")] = None,
+) -> None:
+    """Find where synthetic data can leak: ARM, Bicep, Terraform, Kubernetes, Entra / ADF / DevOps exports."""
+    threshold = _threshold(fail_on)
+    if sas_max_days < 0:
+        raise InputError("must be zero or more", field="sas-max-days")
+    expiry = _baseline_expiry(write_baseline_to, reason, expires)
+    ws = _workspace(home)
+    try:
+        options = ScanOptions(sas_max_days=sas_max_days)
+        if ws is not None:
+            options = replace(options, catalogue=Catalogue.from_workspace(ws))
+        try:
+            loaded = Baseline.load(baseline) if baseline else None
+            result = scan(paths, options, baseline=loaded)
+        except SynthGuardError as exc:
+            if ws is not None:
+                ws.record("scan.run", ",".join(paths), outcome="failure", details={"error": exc.diagnostics()})
+            raise
+        if ws is not None:
+            ws.record("scan.run", ",".join(paths), outcome="success", details={
+                **result.to_json()["summary"], "fail_on": fail_on, "baseline": str(baseline or "")})
+    finally:
+        if ws is not None:
+            ws.close()
+    if write_baseline_to is not None and expiry is not None and reason is not None:
+        count = write_baseline(result.findings, write_baseline_to, reason=reason, expires=expiry)
+        console.print(f"accepted {count} finding(s) into {write_baseline_to} until {expiry.isoformat()}")
+        return
+    _emit(result, fmt, out)
+    if threshold is not None and result.at_or_above(threshold):
+        raise typer.Exit(1)
+
+
+def _baseline_expiry(target: Path | None, reason: str | None, expires: str | None) -> date | None:
+    if target is None:
+        return None
+    if not reason or not reason.strip():
+        raise InputError("--write-baseline needs --reason", field="reason")
+    if not expires:
+        raise InputError("--write-baseline needs --expires YYYY-MM-DD", field="expires")
+    try:
+        return date.fromisoformat(expires)
+    except ValueError:
+        raise InputError(f"not a date (YYYY-MM-DD): {expires!r}", field="expires") from None
+
+
+def _emit(result: ScanResult, fmt: ScanFormat, out: Path | None) -> None:
+    writer = get_writer(fmt.value)
+    if out is not None:
+        _write_atomic(out, writer.render(result))
+        console.print(f"{len(result.findings)} finding(s) in {result.files_scanned} file(s); report: {out}")
+    elif isinstance(writer, TableWriter):
+        console.print(writer.renderable(result))
+    else:
+        typer.echo(writer.render(result), nl=False)
+
+
+def install(root: typer.Typer) -> None:
+    root.command("scan")(scan_command)
