@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.clirunner import run_cli
+from clirunner import run_cli
 
 from synthguard import config
 from synthguard.workspace import Workspace

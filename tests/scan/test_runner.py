@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.datasets import META, write_dataset
+from datasets import META, write_dataset
 
 from synthguard.errors import InputError
 from synthguard.scan import ScanOptions, scan, scan_paths
