@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from clirunner import run_cli
 
+from clirunner import run_cli
 from synthguard import config
 from synthguard.workspace import Workspace
 

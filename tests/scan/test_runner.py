@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from datasets import META, write_dataset
 
+from datasets import META, write_dataset
 from synthguard.errors import InputError
 from synthguard.scan import ScanOptions, scan, scan_paths
 from synthguard.scan.synthetic import Catalogue

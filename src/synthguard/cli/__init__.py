@@ -16,6 +16,7 @@ import typer
 from ..errors import SynthGuardError
 from . import audit, catalog, gate, keys, lineage, serve, workspace
 from . import scan as scan_cli
+from . import policy as policy_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Govern synthetic data: catalogue, sign, verify and audit synthetic datasets.")
@@ -25,6 +26,7 @@ lineage.install(app)
 gate.install(app)
 serve.install(app)
 scan_cli.install(app)
+policy_cli.install(app)
 app.add_typer(keys.app, name="key")
 app.add_typer(audit.app, name="audit")
 

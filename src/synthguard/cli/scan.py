@@ -18,6 +18,10 @@ import typer
 from .. import config
 from ..errors import InputError, SynthGuardError
 from ..scan import Baseline, Catalogue, ScanOptions, ScanResult, Severity, scan, write_baseline
+from ..scan.checkov import merge as merge_checkov
+from ..scan.checkov import run_checkov
+from ..scan.combine import combine
+from ..scan.live import DigestIndex, redact, scan_storage
 from ..scan.outputs import TableWriter, get_writer
 from ..workspace import Workspace
 from .output import console
@@ -56,7 +60,8 @@ def _workspace(home: str | None) -> Workspace | None:
 
 
 def scan_command(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files or directories to scan.")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="[PATH]...", help="Files or directories to scan.")] = None,
     fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="Report format.")] = ScanFormat.table,
     out: Annotated[Path | None, typer.Option(help="Write the report here (atomically) instead of stdout.")] = None,
     fail_on: Annotated[str, typer.Option(
@@ -69,8 +74,17 @@ def scan_command(
     expires: Annotated[str | None, typer.Option(help="Expiry (YYYY-MM-DD) for --write-baseline.")] = None,
     home: Annotated[str | None, typer.Option("--home", help="Workspace whose catalogue marks synthetic data "
                                                             "(default: $SYNTHGUARD_HOME when it exists).")] = None,
+    storage: Annotated[list[str] | None, typer.Option(
+        help="Also scan this live storage account (connection string or account URL, SAS allowed).")] = None,
+    with_checkov: Annotated[bool, typer.Option(help="Also run Checkov on PATH and merge its findings.")] = False,
 ) -> None:
     """Find where synthetic data can leak: ARM, Bicep, Terraform, Kubernetes, Entra / ADF / DevOps exports."""
+    paths, storage = paths or [], storage or []
+    if not paths and not storage:
+        raise InputError("give PATH... to scan, or --storage CONNECTION_STRING_OR_URL", field="paths")
+    if with_checkov and not paths:
+        raise InputError("--with-checkov needs PATH... (Checkov reads files, not storage accounts)",
+                         field="with-checkov")
     threshold = _threshold(fail_on)
     if sas_max_days < 0:
         raise InputError("must be zero or more", field="sas-max-days")
@@ -80,15 +94,16 @@ def scan_command(
         options = ScanOptions(sas_max_days=sas_max_days)
         if ws is not None:
             options = replace(options, catalogue=Catalogue.from_workspace(ws))
+        targets = ",".join([*paths, *(redact(t) for t in storage)])  # never an account key in the log
         try:
             loaded = Baseline.load(baseline) if baseline else None
-            result = scan(paths, options, baseline=loaded)
+            result = _run(paths, storage, with_checkov, options, loaded, ws)
         except SynthGuardError as exc:
             if ws is not None:
-                ws.record("scan.run", ",".join(paths), outcome="failure", details={"error": exc.diagnostics()})
+                ws.record("scan.run", targets, outcome="failure", details={"error": exc.diagnostics()})
             raise
         if ws is not None:
-            ws.record("scan.run", ",".join(paths), outcome="success", details={
+            ws.record("scan.run", targets, outcome="success", details={
                 **result.to_json()["summary"], "fail_on": fail_on, "baseline": str(baseline or "")})
     finally:
         if ws is not None:
@@ -100,6 +115,21 @@ def scan_command(
     _emit(result, fmt, out)
     if threshold is not None and result.at_or_above(threshold):
         raise typer.Exit(1)
+
+
+def _run(paths: list[str], storage: list[str], with_checkov: bool, options: ScanOptions, baseline: Baseline | None,
+         ws: Workspace | None) -> ScanResult:
+    """The IaC scan alone keeps its own baseline handling; live storage and Checkov are combined after."""
+    if not storage and not with_checkov:
+        return scan(paths, options, baseline=baseline)
+    results = [scan(paths, options)] if paths else []
+    digests = DigestIndex.from_workspace(ws) if ws is not None else None
+    results += [scan_storage(target, digests=digests) for target in storage]
+    if not with_checkov:
+        return combine(results, baseline=baseline, now=options.now)
+    run = run_checkov(paths)
+    merged, _ = merge_checkov([f for r in results for f in r.findings], run.findings)
+    return combine(results, extra_findings=merged, extra_notes=run.notes, baseline=baseline, now=options.now)
 
 
 def _baseline_expiry(target: Path | None, reason: str | None, expires: str | None) -> date | None:
