@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/digest.py
 	$(BIN)/python benchmarks/fingerprint_index.py
 	$(BIN)/python benchmarks/gate.py
+	$(BIN)/python benchmarks/disclosure.py
+	$(BIN)/python benchmarks/watermark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .synthguard demo-output

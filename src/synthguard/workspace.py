@@ -28,6 +28,7 @@ from .fingerprint.sets import active_sets, retire_version
 from .gate import Gate, GateConfig
 from .gate.detectors import build_detectors
 from .gate.detectors.fingerprint import FingerprintDetector
+from .gate.detectors.watermark import watermark_detectors
 from .models import DatasetVersion
 from .provenance.keys import Keyring, key_id_of, public_pem
 from .provenance.signers import LocalKeySigner, Signer
@@ -162,7 +163,8 @@ class Workspace:
             if not sets:
                 raise NotFoundError(f"no fingerprint set on columns {', '.join(wanted)}", field="fingerprint-columns")
         detector = FingerprintDetector(sets, strict=fingerprint_columns is not None)
-        return Gate(build_detectors(GateConfig.load(self.settings.config_path), fingerprint=detector))
+        return Gate(build_detectors(GateConfig.load(self.settings.config_path), fingerprint=detector,
+                                    extra=watermark_detectors(self)))
 
     def retire(self, ref: str) -> int:
         """Take a version's fingerprints out of the gate's index (audited); returns segments retired."""

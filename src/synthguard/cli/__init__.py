@@ -14,9 +14,12 @@ import click
 import typer
 
 from ..errors import SynthGuardError
-from . import audit, catalog, gate, keys, lineage, serve, workspace
-from . import scan as scan_cli
+from . import audit, catalog, disclose, gate, keys, lineage, serve, workspace
+from . import incident as incident_cli
 from . import policy as policy_cli
+from . import release as release_cli
+from . import risk as risk_cli
+from . import scan as scan_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Govern synthetic data: catalogue, sign, verify and audit synthetic datasets.")
@@ -27,6 +30,10 @@ gate.install(app)
 serve.install(app)
 scan_cli.install(app)
 policy_cli.install(app)
+disclose.install(app)
+incident_cli.install(app)
+release_cli.install(app)
+risk_cli.install(app)
 app.add_typer(keys.app, name="key")
 app.add_typer(audit.app, name="audit")
 

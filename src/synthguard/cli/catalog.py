@@ -14,6 +14,7 @@ from ..catalog import bundle, naming
 from ..catalog.browse import Filters, detail, lineage_chain, list_versions, summary
 from ..errors import InputError
 from ..fingerprint.sets import FingerprintRequest
+from ..risk.records import show_lines as risk_show_lines
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with, open_workspace
 from .progress import byte_progress
 
@@ -136,10 +137,11 @@ def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@N")], home: HomeO
     name, number = naming.parse_ref(ref)
     with open_workspace(home) as ws:
         versions = lineage_chain(ws, ref) if number else list_versions(ws, Filters({}, name=name))
-    if number:
-        versions = versions[:1]
+        if number:
+            versions = versions[:1]
+        risks = {v.id: risk_show_lines(ws, v.id) for v in versions}  # newest risk report, if any
     if fmt is Format.json:
-        emit_json([detail(v) for v in versions])
+        emit_json([detail(v) | {"risk_report": risks[v.id][1]} for v in versions])
         return
     for v in versions:
         console.print(f"[bold]{v.ref}[/bold]  {v.classification}  parent: {v.parent or '—'}")
@@ -153,6 +155,8 @@ def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@N")], home: HomeO
                           + ", ".join(c.name for c in t.columns))
         for f in v.files:
             console.print(f"  file      {f.path}  {f.size} B  sha256:{f.sha256}")
+        for line in risks[v.id][0]:
+            console.print(f"  {line}", markup=False)
 
 
 def install(app: typer.Typer) -> None:

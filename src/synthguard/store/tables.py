@@ -130,3 +130,117 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(256))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class IncidentRow(Base):
+    """A data incident (e.g. a leaked release): who, what, when detected; clocks and steps hang off it."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    suspected_recipient: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # Release ids are plain strings: the releases table lives on a parallel migration branch.
+    datasets: Mapped[list[Any]] = mapped_column(JSON)
+    releases: Mapped[list[Any]] = mapped_column(JSON)
+    trace_report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class IncidentClockRow(Base):
+    """One notification deadline of an incident (GDPR Art. 33, Art. 34 assessment, a contract)."""
+
+    __tablename__ = "incident_clocks"
+    __table_args__ = (UniqueConstraint("incident_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    basis: Mapped[str] = mapped_column(Text)
+    met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class IncidentStepRow(Base):
+    """One playbook step of an incident: phase, owner, due time, completion and evidence."""
+
+    __tablename__ = "incident_steps"
+    __table_args__ = (UniqueConstraint("incident_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(128))
+    phase: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(256))
+    action: Mapped[str] = mapped_column(String(64))
+    meets: Mapped[list[Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class RiskReportRow(Base):
+    """A re-identification risk report (``synthguard risk``), signed; attached to a version when known."""
+
+    __tablename__ = "risk_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    version_id: Mapped[str | None] = mapped_column(ForeignKey("dataset_versions.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(256))
+    digest: Mapped[str] = mapped_column(String(80))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WatermarkSchemeRow(Base):
+    """A watermark scheme applied to one version (cells, methods, anchors; never the secret) and the
+    released columns' profiles, shared by every release of that version under that scheme."""
+
+    __tablename__ = "watermark_schemes"
+    __table_args__ = (UniqueConstraint("tenant", "version_id", "scheme_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    version_id: Mapped[str] = mapped_column(ForeignKey("dataset_versions.id"), index=True)
+    scheme_id: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    profile: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReleaseRow(Base):
+    """One watermarked copy of a version given to one recipient (``synthguard release``)."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    version_id: Mapped[str] = mapped_column(ForeignKey("dataset_versions.id"), index=True)
+    released_version_id: Mapped[str | None] = mapped_column(ForeignKey("dataset_versions.id"), nullable=True)
+    recipient: Mapped[str] = mapped_column(String(256), index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(256))
+    out_path: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(80))
+    scheme_ref: Mapped[int] = mapped_column(ForeignKey("watermark_schemes.id"), index=True)
+    watermark: Mapped[dict[str, Any]] = mapped_column(JSON)
+    utility: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
