@@ -29,6 +29,7 @@ from ..disclosure.scanner import ScanOptions
 from ..disclosure.sitescan import HTML_SUFFIXES, TargetOptions, file_url, scan_target
 from ..errors import InputError
 from ..workspace import Workspace
+from . import disclose_image
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with
 
 app = typer.Typer(no_args_is_help=True, help="Find and label AI-generated content on storefront pages.")
@@ -285,5 +286,6 @@ def apim(
 
 
 def install(root: typer.Typer) -> None:
+    disclose_image.install(app)
     root.add_typer(app, name="disclose")
 
