@@ -37,6 +37,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gate.py
 	$(BIN)/python benchmarks/disclosure.py
 	$(BIN)/python benchmarks/watermark.py
+	$(BIN)/python benchmarks/risk.py
+	$(BIN)/python benchmarks/scan.py
+	$(BIN)/python benchmarks/image_watermark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .synthguard demo-output

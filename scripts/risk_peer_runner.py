@@ -1,7 +1,7 @@
 """Run the re-identification peers (Anonymeter, SDMetrics) on CSV files; print their figures as JSON.
 
 Runs inside the peers' own virtual environment (``scripts/risk-peers.sh``), called by the agreement
-test (tests/risk/test_agreement.py) and the benchmark (benchmarks/risk.py). One JSON document on argv:
+test (tests/risk/test_risk_agreement.py) and the benchmark (benchmarks/risk.py). One JSON document on argv:
 {"real": csv, "synthetic": csv, "control": csv | null, "n_attacks": 500, "n_cols": 3, "seed": 0,
  "n_attacks_singling_out": 500, "max_attempts": 10000000,
  "aux_cols": [[...], [...]], "secrets": [...], "attacks": ["singling_out.univariate", ...],

@@ -93,6 +93,5 @@ def test_nearest_neighbours_follow_anonymeter_distance(pair: tuple[Frame, Frame]
     expected = np.sort(dist, axis=1)[:, :k]
     got = np.take_along_axis(dist, found, axis=1)
     np.testing.assert_allclose(got, expected, atol=1e-12)
-    # ties go to the lowest index
-    first = np.argmin(dist, axis=1)
-    assert (found[:, 0] == first).all()
+    if "num" not in real.kinds:  # integer distances: exact ties, which go to the lowest index
+        assert (found[:, 0] == np.argmin(dist, axis=1)).all()
