@@ -7,6 +7,7 @@ Expired tokens grant nothing and are not reported.
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import ClassVar
@@ -65,8 +66,9 @@ class TokenCheck(Check):
                 yield Finding.of(self.info, f"{message} Token: {token.redacted}", file=token.file, line=token.line,
                                  resource=token.resource_url.rstrip("?") or "SAS token", key=token.key)
 
+    @abstractmethod
     def judge(self, token: SasToken, ctx: ScanContext) -> Iterable[str]:
-        raise NotImplementedError
+        """One sentence per problem this check sees in ``token``."""
 
 
 class SasLongExpiry(TokenCheck):

@@ -12,8 +12,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    """Nothing to change: this revision only joins the three branches into one history."""
 
 
 def downgrade() -> None:
-    pass
+    """Nothing to change: going down re-opens the three branches."""
