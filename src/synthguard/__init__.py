@@ -14,6 +14,7 @@ The public surface is small::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from . import config
 from .catalog.attestation import Verification
@@ -44,6 +45,17 @@ def open(home: str | Path | config.Settings | None = None, database_url: str | N
     return Workspace.open(_settings(home, database_url))
 
 
+def scan_paths(paths: list[str | Path], **kwargs: Any) -> Any:
+    """Scan IaC and exported Azure configuration (no workspace needed; see ``synthguard.scan``).
+
+    Named ``scan_paths`` rather than DESIGN.md's ``sg.scan``: a function called ``scan`` would be
+    replaced by the ``synthguard.scan`` subpackage as soon as that is imported.
+    """
+    from .scan import scan_paths as run
+
+    return run(paths, **kwargs)
+
+
 __all__ = [
     "InputError",
     "NotFoundError",
@@ -55,4 +67,5 @@ __all__ = [
     "WorkspaceError",
     "init",
     "open",
+    "scan_paths",
 ]

@@ -175,6 +175,28 @@ class Workspace:
                                                       digest=row.digest, details={"segments": count})])
         return count
 
+    # -- other capabilities (imported on use: each pulls in its own libraries) ---------------------
+
+    def release(self, ref: str, **kwargs: Any) -> Any:
+        """A per-recipient watermarked copy of ``ref`` (see ``synthguard.watermark.release``)."""
+        from .watermark import release
+
+        return release(self, ref, **kwargs)
+
+    def trace(self, path: str | Path, dataset: str | None = None) -> Any:
+        """Rank the releases a leaked fragment may come from (see ``synthguard.watermark.trace``)."""
+        from .watermark import trace
+
+        return trace(self, path, dataset)
+
+    def risk(self, real: str | Path, synthetic: str | Path, control: str | Path | None = None, *,
+             dataset: str | None = None) -> Any:
+        """Assess, sign and store the re-identification risk (see ``synthguard.risk``)."""
+        from .risk.records import assess_and_store
+
+        return assess_and_store(self, Path(real), Path(synthetic), Path(control) if control else None,
+                                dataset=dataset)[0]
+
     def lineage(self, ref: str) -> list[DatasetVersion]:
         """The version ``ref`` and its ancestors, newest first."""
         return lineage_chain(self, ref)
