@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from ..errors import InputError, SynthGuardError
 from ..tabular import reader_for
+from ..tabular.prefetch import prefetch
 from ..tabular.writers import TableWriter
 from .check import Gate, GateResult
 
@@ -112,7 +113,7 @@ def run_gate(gate: Gate, source: Path, options: GateOptions, *, run_id: str | No
     out: TableWriter | None = None
     quarantine: _Quarantine | None = None
     try:
-        for batch in reader.batches(source, options.batch_rows):
+        for batch in prefetch(reader.batches(source, options.batch_rows)):
             result = gate.check_batch(batch, metadata)
             if out is None and options.out is not None:
                 out = TableWriter(options.out, _out_schema(batch.schema, options.policy))
