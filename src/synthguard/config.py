@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,16 @@ def read_config_file(path: Path, section: str = "workspace") -> dict[str, object
     table = data.get(section, {})
     if not isinstance(table, dict):
         raise WorkspaceError(f"[{section}] must be a table", path=str(path))
+    return table
+
+
+def read_known_table(path: Path, section: str, known: Iterable[str]) -> dict[str, object]:
+    """Like ``read_config_file``, but a key outside ``known`` is an error (a typo would otherwise
+    silently leave a policy unset)."""
+    table = read_config_file(path, section)
+    unknown = set(table) - set(known)
+    if unknown:
+        raise WorkspaceError(f"unknown [{section}] keys: {', '.join(sorted(unknown))}", path=str(path))
     return table
 
 

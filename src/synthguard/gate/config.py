@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import read_config_file
+from ..config import read_known_table
 from ..errors import WorkspaceError
 
 DEFAULT_MARKERS = ("is_synthetic", "Synthetic__c", "_synthetic", "synthetic")
@@ -29,10 +29,7 @@ class GateConfig:
 
     @classmethod
     def load(cls, config_path: Path) -> GateConfig:
-        table = read_config_file(config_path, "gate")
-        unknown = set(table) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise WorkspaceError(f"unknown [gate] keys: {', '.join(sorted(unknown))}", path=str(config_path))
+        table = read_known_table(config_path, "gate", cls.__dataclass_fields__)
 
         def strings(key: str) -> tuple[str, ...] | None:
             value = table.get(key)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.records import find_version
-from ..config import read_config_file
+from ..config import read_known_table
 from ..errors import InputError, VerificationError, WorkspaceError
 from .records import verified_report
 from .report import RiskReport
@@ -51,10 +51,7 @@ class RiskPolicy:
 
     @classmethod
     def load(cls, config_path: Path) -> RiskPolicy:
-        table = read_config_file(config_path, "risk")
-        unknown = set(table) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise WorkspaceError(f"unknown [risk] keys: {', '.join(sorted(unknown))}", path=str(config_path))
+        table = read_known_table(config_path, "risk", cls.__dataclass_fields__)
         values: dict[str, Any] = {}
         for key, value in table.items():
             if key == "basis":

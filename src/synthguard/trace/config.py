@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..config import read_config_file
+from ..config import read_known_table
 from ..errors import WorkspaceError
 
 _KEYS = {"timezone", "art34_assessment_hours", "playbook", "clocks"}
@@ -48,11 +48,8 @@ class IncidentConfig:
 
     @classmethod
     def load(cls, config_path: Path) -> IncidentConfig:
-        table = read_config_file(config_path, "incidents")
+        table = read_known_table(config_path, "incidents", _KEYS)
         where = str(config_path)
-        unknown = set(table) - _KEYS
-        if unknown:
-            raise WorkspaceError(f"unknown [incidents] keys: {', '.join(sorted(unknown))}", path=where)
         timezone = table.get("timezone", "UTC")
         if not isinstance(timezone, str):
             raise WorkspaceError("[incidents] timezone must be a string such as \"Europe/Berlin\"", path=where)

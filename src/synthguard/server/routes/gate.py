@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,11 +11,44 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 
 from ...errors import InputError
+from ...gate import Gate
 from ...gate.middleware import Decision, GateMiddleware, result_body
 from ...gate.records import records_of, table_of
 from ...workspace import Workspace
 
 router = APIRouter(tags=["gate"])
+
+GATE_REFRESH_SECONDS = 2.0
+
+
+class CachedGate:
+    """The workspace's gate, rebuilt at most every ``GATE_REFRESH_SECONDS``.
+
+    Building a gate reads the config, queries the fingerprint sets and releases and opens their
+    indexes: too much for every webhook call. A version registered or retired elsewhere reaches a
+    running server within the refresh interval.
+    """
+
+    def __init__(self, ws: Workspace, refresh_seconds: float = GATE_REFRESH_SECONDS) -> None:
+        self._ws, self._refresh = ws, refresh_seconds
+        self._gate: Gate | None = None
+        self._built_at = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Gate:
+        with self._lock:
+            now = time.monotonic()
+            if self._gate is None or now - self._built_at >= self._refresh:
+                self._gate, self._built_at = self._ws.gate, now
+            return self._gate
+
+
+def cached_gate(app: FastAPI, ws: Workspace) -> CachedGate:
+    """One cache per app, shared by the check route and the webhook guard."""
+    if not isinstance(getattr(app.state, "gate", None), CachedGate):
+        app.state.gate = CachedGate(ws)
+    cache: CachedGate = app.state.gate
+    return cache
 
 
 @router.post("/check")
@@ -22,7 +57,8 @@ async def check(request: Request) -> dict[str, Any]:
     ws: Workspace = request.app.state.workspace
     body = await request.body()
     try:
-        result = await anyio.to_thread.run_sync(lambda: ws.gate.check(table_of(records_of(body))))
+        gate = cached_gate(request.app, ws)
+        result = await anyio.to_thread.run_sync(lambda: gate().check(table_of(records_of(body))))
     except InputError as exc:
         raise HTTPException(400, exc.diagnostics()) from exc
     answer = result_body(result)
@@ -40,4 +76,4 @@ def guard(app: FastAPI, ws: Workspace, paths: Sequence[str], policy: str) -> Non
                   details={"records": decision.records, "synthetic": decision.synthetic,
                            "policy": decision.policy, "reasons": {str(k): v for k, v in decision.reasons.items()}})
 
-    app.add_middleware(GateMiddleware, gate=lambda: ws.gate, paths=paths, policy=policy, on_decision=audit)
+    app.add_middleware(GateMiddleware, gate=cached_gate(app, ws), paths=paths, policy=policy, on_decision=audit)
