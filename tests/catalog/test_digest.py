@@ -13,16 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthguard.catalog.digest import (
-    EMPTY_SHA256,
-    NOT_COMPUTED,
-    compare,
-    digest_paths,
-    manifest_text,
-    root_of,
-    shard_size_of,
-    verify_paths,
-)
+from synthguard.catalog.digest import EMPTY_SHA256, digest_paths, verify_paths
+from synthguard.catalog.manifests import NOT_COMPUTED, compare, manifest_text, root_of, shard_size_of
 from synthguard.errors import InputError
 from synthguard.models import FileDigest, Manifest, ShardDigest
 

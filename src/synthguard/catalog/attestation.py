@@ -11,7 +11,7 @@ from ..errors import SignatureError
 from ..models import FileDigest, Manifest
 from ..provenance import dsse, intoto
 from ..provenance.keys import Keyring
-from . import digest
+from . import digest, manifests
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def signed_statement(envelope: dict[str, Any], keyring: Keyring, files: tuple[Fi
         raise SignatureError("the signed statement names other files or digests than the manifest")
     if stmt["predicate"].get("manifest", {}).get("root") != root:
         raise SignatureError("the signed statement names another manifest root")
-    if digest.root_of(files) != root:
+    if manifests.root_of(files) != root:
         raise SignatureError("the recorded shard digests do not add up to the manifest root")
     return stmt
 
@@ -58,6 +58,6 @@ def content_difference(paths: list[Path], recorded: tuple[FileDigest, ...], root
     ``actual`` is the manifest of ``paths`` when the caller has already computed it.
     """
     expected = Manifest(recorded, root)
-    difference = (digest.compare(expected, actual) if actual is not None
+    difference = (manifests.compare(expected, actual) if actual is not None
                   else digest.verify_paths(paths, expected, progress=progress))
     return None if difference is None else difference.message

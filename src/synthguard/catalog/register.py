@@ -23,7 +23,7 @@ from ..fingerprint.sets import FingerprintRequest
 from ..models import DatasetVersion, Manifest, TableInfo
 from ..provenance import dsse, intoto
 from ..store.tables import DatasetRow, TagRow, VersionRow
-from . import digest, naming, tables
+from . import digest, manifests, naming, tables, walk
 from .records import files_to_json, version_of
 
 if TYPE_CHECKING:
@@ -40,13 +40,13 @@ class RegisterRequest:
     owner: str
     tags: dict[str, str] = field(default_factory=dict)
     classification: str = "synthetic"
-    shard_size: int = digest.DEFAULT_SHARD_SIZE
+    shard_size: int = manifests.DEFAULT_SHARD_SIZE
     fingerprints: FingerprintRequest | None = field(default_factory=FingerprintRequest)
 
     @classmethod
     def build(cls, paths: list[Path], *, name: str, generator: str, source: str, purpose: str,
               owner: str, tags: dict[str, str] | list[str] | None = None,
-              classification: str = "synthetic", shard_size: int = digest.DEFAULT_SHARD_SIZE,
+              classification: str = "synthetic", shard_size: int = manifests.DEFAULT_SHARD_SIZE,
               fingerprints: FingerprintRequest | None = None, fingerprint: bool = True) -> RegisterRequest:
         """Validate every argument before any file is read."""
         if not paths:
@@ -71,7 +71,7 @@ def register(ws: Workspace, request: RegisterRequest,
              progress: digest.ProgressCallback | None = None) -> RegisterResult:
     """Read, digest and fingerprint everything first; then one transaction stores the version, its
     fingerprint segments and its audit entry (a failed commit retires the segments it built)."""
-    files = [(Path(path), rel) for path, rel in digest.list_files(request.paths)]
+    files = [(Path(path), rel) for path, rel in walk.list_files(request.paths)]
     described = tables.describe_tables(list(request.paths), files)
     manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True,
                                    progress=progress)
