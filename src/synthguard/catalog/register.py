@@ -72,11 +72,11 @@ def register(ws: Workspace, request: RegisterRequest,
     """Read, digest and fingerprint everything first; then one transaction stores the version, its
     fingerprint segments and its audit entry (a failed commit retires the segments it built)."""
     files = [(Path(path), rel) for path, rel in walk.list_files(request.paths)]
-    described = tables.describe_tables(list(request.paths), files)
+    collector = sets.Collector(request.fingerprints) if request.fingerprints is not None else None
+    described = tables.describe_tables(list(request.paths), files, collector)
     manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True,
                                    progress=progress)
-    fps = (sets.compute({rel: path for path, rel in files}, described, request.fingerprints)
-           if request.fingerprints is not None else {})
+    fps = collector.result() if collector is not None else {}
     try:
         return _store(ws, request, manifest, described, fps)
     except IntegrityError as exc:  # a concurrent register of the same name took the number

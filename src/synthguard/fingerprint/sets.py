@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError
-from ..models import TableInfo
 from ..store.tables import DatasetRow, FingerprintSegmentRow, FingerprintSetRow, VersionRow
-from ..tabular import reader_for
 from .fpv1 import ColumnSet, fingerprint
 from .index import FingerprintIndex
 
@@ -52,9 +51,8 @@ class FingerprintRequest:
             pairs.append((column.strip(), name.strip()))
         return cls(tuple(names) if names else None, tuple(pairs))
 
-    def column_set_for(self, table: TableInfo) -> ColumnSet | None:
-        """This table's column set, or None when the table lacks a requested column."""
-        available = [c.name for c in table.columns]
+    def column_set_for(self, available: Sequence[str]) -> ColumnSet | None:
+        """The column set of a table with these columns, or None when it lacks a requested column."""
         columns = self.columns or tuple(available)
         if not set(columns) <= set(available):
             return None
@@ -71,21 +69,31 @@ def index_dir(ws: Workspace, column_set_id: str) -> Path:
     return ws.settings.home / "fingerprints" / column_set_id
 
 
-def compute(files: dict[str, Path], tables: tuple[TableInfo, ...],
-            request: FingerprintRequest) -> dict[ColumnSet, npt.NDArray[np.uint64]]:
-    """fp-v1 of every row of every table, grouped by the column set each table falls in."""
-    grouped: dict[ColumnSet, list[npt.NDArray[np.uint64]]] = {}
-    for table in tables:
-        column_set = request.column_set_for(table)
-        if column_set is None:
-            continue
-        path = files[table.path]
-        for batch in reader_for(path).batches(path, 1 << 20):
-            grouped.setdefault(column_set, []).append(fingerprint(batch, column_set))
-    if not grouped:
-        wanted = ", ".join(request.columns or ())
-        raise InputError(f"no table has all fingerprint columns ({wanted})", field="fingerprint-columns")
-    return {cs: np.concatenate(parts) if parts else np.zeros(0, np.uint64) for cs, parts in grouped.items()}
+class Collector:
+    """fp-v1 of every row it is shown, grouped by the column set each table falls in.
+
+    A :data:`~synthguard.catalog.tables.TableObserver`: register hands it every batch while it
+    describes the tables, so each file is read once.
+    """
+
+    def __init__(self, request: FingerprintRequest) -> None:
+        self._request = request
+        self._sets: dict[tuple[str, tuple[str, ...]], ColumnSet | None] = {}
+        self._grouped: dict[ColumnSet, list[npt.NDArray[np.uint64]]] = {}
+
+    def __call__(self, table: str, batch: pa.RecordBatch) -> None:
+        key = (table, tuple(batch.schema.names))
+        if key not in self._sets:
+            self._sets[key] = self._request.column_set_for(batch.schema.names)
+        column_set = self._sets[key]
+        if column_set is not None:
+            self._grouped.setdefault(column_set, []).append(fingerprint(batch, column_set))
+
+    def result(self) -> dict[ColumnSet, npt.NDArray[np.uint64]]:
+        if not self._grouped:
+            wanted = ", ".join(self._request.columns or ())
+            raise InputError(f"no table has all fingerprint columns ({wanted})", field="fingerprint-columns")
+        return {cs: np.concatenate(parts) for cs, parts in self._grouped.items()}
 
 
 def add_segments(ws: Workspace, session: Session, version_id: str,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,14 +24,27 @@ class Reader(ABC):
 
     def inspect(self, path: Path) -> TableInfo:
         """Schema and row count; the default reads every batch (so it also validates every row)."""
+        return self.scan(path, _ignore)
+
+    def scan(self, path: Path, observe: BatchObserver, batch_rows: int = 1 << 20) -> TableInfo:
+        """Schema and row count in the same pass that hands every batch to ``observe``, so a caller that
+        needs both (register: describe and fingerprint) reads a CSV or JSON Lines file once."""
         rows = 0
         schema: pa.Schema | None = None
-        for batch in self.batches(path):
+        for batch in self.batches(path, batch_rows):
             schema = schema or batch.schema
             rows += batch.num_rows
+            observe(batch)
         if schema is None:
             raise InputError("no columns found", path=str(path))
         return TableInfo(self.format, columns_of(schema), rows)
+
+
+BatchObserver = Callable[[pa.RecordBatch], None]
+
+
+def _ignore(_batch: pa.RecordBatch) -> None:
+    pass
 
 
 def columns_of(schema: pa.Schema) -> tuple[Column, ...]:
