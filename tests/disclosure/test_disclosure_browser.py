@@ -166,8 +166,8 @@ def base_url() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")  # not session: Playwright's sync API keeps an asyncio loop running in this
+def browser() -> Iterator[Any]:   # thread until it stops, and later tests here would meet it in asyncio.run()
     if not Path(CHROMIUM).exists():
         _required(f"{CHROMIUM} is missing (scripts/chromium.sh installs it)")
     try:
