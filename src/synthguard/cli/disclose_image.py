@@ -1,4 +1,5 @@
-"""``synthguard disclose image IN --out OUT`` and ``… image verify FILE``: label AI-generated images.
+"""``synthguard disclose image IN --out OUT``, ``… image verify FILE`` and ``… image reattach IN --out OUT``:
+label AI-generated images, check them, and give a CDN's transformed copy its Content Credentials back.
 
 ``image`` is a group whose default command is ``label``, so ``image IN --out OUT`` and
 ``image label IN --out OUT`` are the same; ``image verify FILE`` checks a file. Mount with
@@ -22,7 +23,7 @@ from ..workspace import Workspace
 from .output import Format, FormatOption, HomeOption, console, emit_json, exit_with
 
 if TYPE_CHECKING:
-    from ..disclosure.images import ImageReport, LabelResult
+    from ..disclosure.images import ImageReport, LabelResult, ReattachResult
 
 
 def _images() -> ModuleType:
@@ -74,6 +75,8 @@ def label(
                                               help="Its certificate chain, leaf first (default <home>/c2pa/chain.pem).")
                     ] = None,
     no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Metadata only.")] = False,
+    sidecar: Annotated[bool, typer.Option("--sidecar", help="Also write the signed manifest store as OUT.c2pa.")
+                       ] = False,
     home: HomeOption = None, fmt: FormatOption = Format.text,
 ) -> None:
     """Write a copy marked as AI-generated: XMP digital source type, C2PA manifest (when a key is given), watermark.
@@ -83,7 +86,7 @@ def label(
     with _workspace_if_any(home) as ws:
         result: LabelResult = images.catalogue.label(
             ws, source, out, dataset=dataset, generator=generator, watermark_id=watermark_id, key=key, cert=cert,
-            watermark=not no_watermark)
+            watermark=not no_watermark, sidecar=sidecar)
     if fmt is Format.json:
         emit_json(result.to_json())
     else:
@@ -102,7 +105,9 @@ def _print_label(result: LabelResult) -> None:
     xmp += [f"generator {p.generator}"] if p.generator else []
     console.print("  XMP        " + ", ".join(xmp))
     if result.c2pa_signed:
-        console.print(f"  C2PA       manifest signed by {result.c2pa_signer}")
+        kept = [k for k in (result.manifest_stored, result.sidecar) if k]
+        console.print(f"  C2PA       manifest signed by {result.c2pa_signer}"
+                      + (f"; kept for recovery in {', '.join(kept)}" if kept else ""))
     else:
         console.print(f"  C2PA       skipped: {result.c2pa_skipped_reason} "
                       "(--key/--cert, or <home>/c2pa/signer.key and chain.pem)")
@@ -119,13 +124,20 @@ def verify(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Image to check.")],
     trust_anchor: Annotated[Path | None, typer.Option(
         help="PEM root certificate(s); the C2PA signer must chain to one.")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        help="C2PA manifest store (.c2pa) to recover from, instead of FILE.c2pa or the workspace repository.")
+                        ] = None,
+    require_credentials: Annotated[bool, typer.Option(
+        "--require-credentials", help="Pass only with a valid embedded or recovered manifest saying AI-generated.")
+                                   ] = False,
     home: HomeOption = None, fmt: FormatOption = Format.text,
 ) -> None:
-    """Report the XMP digital source type, C2PA manifest (valid? signer?) and watermark id.
+    """Report the XMP digital source type, C2PA manifest (valid? signer?) and watermark id; recover the
+    manifest through the watermark when the file lost it.
 
     Exit 1 when nothing marks the image as AI-generated or its C2PA manifest does not verify."""
     images = _images()
-    options = images.VerifyOptions(trust_anchors=images.load_trust_anchors(trust_anchor) if trust_anchor else None)
+    options = _verify_options(images, trust_anchor, manifest, require_credentials)
     with _workspace_if_any(home) as ws:
         # With a workspace here, the watermark id is looked up in the catalogue and the check audited.
         report: ImageReport = images.catalogue.verify(ws, file, options)
@@ -136,8 +148,55 @@ def verify(
     exit_with(report.ok)
 
 
+def _verify_options(images: ModuleType, trust_anchor: Path | None, manifest: Path | None,
+                    require_credentials: bool = False) -> Any:
+    from ..disclosure.images import raster
+
+    recovery = images.RecoverySources()
+    if manifest is not None:
+        store = raster.read_file(manifest)
+        if store[4:8] != b"jumb":  # a manifest store is one JUMBF superbox
+            raise InputError("not a C2PA manifest store (.c2pa)", path=str(manifest), field="manifest")
+        recovery = images.RecoverySources(manifest=store, manifest_name=str(manifest))
+    return images.VerifyOptions(trust_anchors=images.load_trust_anchors(trust_anchor) if trust_anchor else None,
+                                recovery=recovery, require_credentials=require_credentials)
+
+
+@app.command("reattach")
+def reattach(
+    source: Annotated[Path, typer.Argument(metavar="IN", help="Transformed copy (e.g. a CDN's resized JPEG).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Copy with new Content Credentials: .jpg or .png.")],
+    manifest: Annotated[Path | None, typer.Option(
+        help="C2PA manifest store (.c2pa) to recover from, instead of IN.c2pa or the workspace repository.")
+                        ] = None,
+    trust_anchor: Annotated[Path | None, typer.Option(
+        help="PEM root certificate(s); the recovered manifest's signer must chain to one.")] = None,
+    key: Annotated[Path | None, typer.Option(envvar="SYNTHGUARD_C2PA_KEY",
+                                             help="C2PA signing key (PEM; default <home>/c2pa/signer.key).")] = None,
+    cert: Annotated[Path | None, typer.Option(envvar="SYNTHGUARD_C2PA_CERT",
+                                              help="Its certificate chain, leaf first (default <home>/c2pa/chain.pem).")
+                    ] = None,
+    home: HomeOption = None, fmt: FormatOption = Format.text,
+) -> None:
+    """Recover IN's manifest through its watermark and sign a new one onto OUT with it as parent ingredient.
+
+    Exit 1 when no manifest is recovered (nothing written)."""
+    images = _images()
+    options = _verify_options(images, trust_anchor, manifest)
+    with _workspace_if_any(home) as ws:
+        result: ReattachResult = images.catalogue.reattach(ws, source, out, options, key=key, cert=cert)
+    if fmt is Format.json:
+        emit_json(result.to_json())
+    else:
+        console.print(f"wrote {result.out} ({result.format}, sha256 {result.sha256[:16]}…)")
+        console.print(f"  C2PA       manifest signed by {result.c2pa_signer}: {', '.join(result.actions)}")
+        console.print(f"  parent     recovered from {result.parent_location} (signed by {result.parent_signer}) "
+                      f"via watermark id {result.watermark_id}")
+
+
 def _print_report(report: ImageReport) -> None:
     marks = [name for name, on in (("XMP", report.xmp.ai_generated), ("C2PA", report.c2pa.ai_generated),
+                                   ("C2PA (recovered)", report.recovered_ai_generated),
                                    ("watermark", report.watermark.detected)) if on]
     verdict = f"marked AI-generated by {', '.join(marks)}" if marks else "NOT marked as AI-generated"
     console.print(f"{report.path} ({report.format} {report.width}×{report.height}): {verdict}")
@@ -151,16 +210,34 @@ def _print_report(report: ImageReport) -> None:
         parts.append(f"signed by {c.signer} ({c.issuer})")
     if c.digital_source_types:
         parts.append("source type " + ", ".join(_term(t) for t in c.digital_source_types))
+    if c.parents:
+        parts.append(f"parent ingredient: {c.parents}; actions {', '.join(c.actions)}")
     # Without trust anchors every signer is "untrusted"; that is only news when anchors were given.
     problems = [f for f in c.failures if f != "signingCredential.untrusted" or report.trust_required]
     parts += [f"failures: {', '.join(problems)}"] if problems else []
     parts += [c.error] if c.error else []
     console.print("  C2PA       " + "; ".join(parts))
+    console.print("  credentials " + _credentials_line(report))
     w = report.watermark
     line = f"id {w.watermark_id}, bit accuracy {w.bit_accuracy:.3f}, strength {w.strength}" if w.detected else "none"
     if report.catalogue:
         line += f" → {report.catalogue['ref']}"
     console.print("  watermark  " + line)
+
+
+def _credentials_line(report: ImageReport) -> str:
+    from ..disclosure.images.recovery import explain
+
+    r = report.recovery
+    line = report.credentials
+    if r is not None and r.recovered:
+        m = r.manifest
+        line += (f": {r.source} {r.location}, signed by {m.signer} ({m.issuer}); soft binding {r.watermark_id} "
+                 f"matched; hard binding mismatch (expected: the pixels were re-encoded)")
+    elif report.credentials != "embedded-valid":
+        broken = "the embedded manifest does not verify, and " if report.c2pa.present else ""
+        line += f": {broken}{explain(r, report.watermark.watermark_id)}"
+    return line
 
 
 def install(disclose: typer.Typer) -> None:

@@ -46,7 +46,9 @@ def test_signed_manifest_is_trusted_with_the_test_ca(pki: PKI, tmp_path: Path, s
     assert c.signer == "test storefront signer" and c.issuer == "SynthGuard Test CA"
     assert c.digital_source_types == (TRAINED_ALGORITHMIC_MEDIA,) and c.ai_generated
     assert c.synthguard == {"dataset": "catalog-images@3", "dataset_digest": PROVENANCE.dataset_digest,
-                            "generator": "stylegan3 r-1024", "watermark_id": "abababababababab"}
+                            "generator": "stylegan3 r-1024", "watermark_id": "abababababababab",
+                            "width": 512, "height": 512}  # the size signed, for a later re-attachment
+    assert c.soft_bindings == ("abababababababab",) and c.signature_valid and report.credentials == "embedded-valid"
     # Signing came last, so the XMP and the watermark written before it are still there.
     assert report.xmp.ai_generated and report.watermark.watermark_id == "abababababababab"
     assert report.ok

@@ -6,9 +6,14 @@ for the manifest, JUMBF embedding, COSE signature and validation. The manifest c
 - ``c2pa.actions``: ``c2pa.created`` with the IPTC digital source type ``trainedAlgorithmicMedia`` and
   the generator as software agent (or, when the input had valid Content Credentials of its own,
   ``c2pa.opened`` of that input as the parent ingredient), then ``c2pa.watermarked``;
-- ``c2pa.soft-binding``: the watermark id, algorithm ``org.synthguard.watermark.v1``, which links a
-  copy stripped of this manifest back to it;
-- ``org.synthguard.disclosure``: dataset@version, its digest, generator and watermark id.
+- ``c2pa.soft-binding``: the watermark id, algorithm ``org.synthguard.watermark.v1`` (ours, reverse-DNS;
+  not on the C2PA list of registered soft-binding algorithms), which links a copy stripped of this
+  manifest back to it (``recovery``);
+- ``org.synthguard.disclosure``: dataset@version, its digest, generator, watermark id and the pixel size
+  signed (so a later re-attachment can say whether the copy was resized).
+
+``sign`` returns the manifest store too (the exact JUMBF bytes c2pa-rs signed), to be kept in a
+manifest repository; ``read`` takes such a store for an asset that does not carry it.
 
 Signing needs an X.509 chain whose leaf c2pa-rs accepts: not a CA, key usage digitalSignature,
 an extended key usage such as emailProtection or documentSigning, issued by an intermediate (a
@@ -100,11 +105,32 @@ def _common_name(name: x509.Name) -> str | None:
     return str(values[0].value) if values else None
 
 
-def manifest(provenance: Provenance, title: str, *, parent: bool = False) -> dict[str, Any]:
-    """The manifest definition: ``parent`` when the input's own (valid) manifest becomes the ingredient."""
+def claim_generator() -> dict[str, str]:
     from ... import __version__
 
-    us = {"name": "synthguard", "version": __version__}
+    return {"name": "synthguard", "version": __version__}
+
+
+def soft_binding(watermark_id: str) -> dict[str, Any]:
+    """The ``c2pa.soft-binding`` assertion naming the watermark id carried in the pixels."""
+    return {"label": "c2pa.soft-binding", "data": {"alg": SOFT_BINDING_ALG, "blocks": [
+        {"scope": {}, "value": base64.b64encode(bytes.fromhex(watermark_id)).decode()}]}}
+
+
+def ours(provenance: Provenance, size: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Our assertion: dataset, digest, generator, watermark id and (width, height) signed."""
+    data: dict[str, Any] = {k: v for k, v in (
+        ("dataset", provenance.dataset), ("dataset_digest", provenance.dataset_digest),
+        ("generator", provenance.generator), ("watermark_id", provenance.watermark_id)) if v}
+    if size is not None:
+        data["width"], data["height"] = size
+    return {"label": ASSERTION, "data": data}
+
+
+def manifest(provenance: Provenance, title: str, *, parent: bool = False,
+             size: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The manifest definition: ``parent`` when the input's own (valid) manifest becomes the ingredient."""
+    us = claim_generator()
     if parent:
         # An edit of an asset that already has Content Credentials: open it (the ingredient), and say
         # what its content is.
@@ -119,31 +145,39 @@ def manifest(provenance: Provenance, title: str, *, parent: bool = False) -> dic
         # c2pa.watermarked must come with a soft binding: it ties the pixel watermark to this manifest,
         # so a stripped copy can be matched back to it.
         actions.append({"action": "c2pa.watermarked", "softwareAgent": us})
-        assertions.append({"label": "c2pa.soft-binding", "data": {"alg": SOFT_BINDING_ALG, "blocks": [
-            {"scope": {}, "value": base64.b64encode(bytes.fromhex(provenance.watermark_id)).decode()}]}})
-    ours = {k: v for k, v in (("dataset", provenance.dataset), ("dataset_digest", provenance.dataset_digest),
-                              ("generator", provenance.generator), ("watermark_id", provenance.watermark_id))
-            if v}
-    assertions.append({"label": ASSERTION, "data": ours})
+        assertions.append(soft_binding(provenance.watermark_id))
+    assertions.append(ours(provenance, size))
     return {"claim_generator_info": [us], "title": title, "assertions": assertions}
 
 
 def sign(data: bytes, mime: str, provenance: Provenance, credentials: Credentials, title: str,
-         parent: tuple[bytes, str] | None = None) -> bytes:
-    """``data`` (an encoded image) with a signed C2PA manifest embedded; ``parent`` (bytes, MIME type) is
-    the input image whose own manifest is kept as the parent ingredient."""
+         parent: tuple[bytes, str] | None = None, size: tuple[int, int] | None = None) -> tuple[bytes, bytes]:
+    """(``data`` with a signed C2PA manifest embedded, the manifest store alone); ``parent`` (bytes, MIME
+    type) is the input image whose own manifest is kept as the parent ingredient."""
+    definition = manifest(provenance, title, parent=parent is not None, size=size)
+    ingredient = None
+    if parent is not None:
+        ingredient = ({"title": f"original.{parent[1].rsplit('/', 1)[-1]}", "relationship": "parentOf",
+                       "label": _PARENT}, parent[1], parent[0])
+    return sign_definition(definition, data, mime, credentials, ingredient=ingredient)
+
+
+def sign_definition(definition: dict[str, Any], data: bytes, mime: str, credentials: Credentials, *,
+                    ingredient: tuple[dict[str, Any], str, bytes] | None = None,
+                    resources: dict[str, bytes] | None = None) -> tuple[bytes, bytes]:
+    """Sign a manifest definition onto ``data``: (signed asset, manifest store bytes)."""
     info = c2pa_lib.C2paSignerInfo(credentials.algorithm.encode(), credentials.chain_pem, credentials.key_pem, None)
     out = io.BytesIO()
     try:
-        with (c2pa_lib.Signer.from_info(info) as signer,
-              c2pa_lib.Builder(manifest(provenance, title, parent=parent is not None)) as builder):
-            if parent is not None:
-                builder.add_ingredient({"title": f"original.{parent[1].rsplit('/', 1)[-1]}", "relationship": "parentOf",
-                                        "label": _PARENT}, parent[1], io.BytesIO(parent[0]))
-            builder.sign(signer, mime, io.BytesIO(data), out)
+        with c2pa_lib.Signer.from_info(info) as signer, c2pa_lib.Builder(definition) as builder:
+            for uri, blob in (resources or {}).items():
+                builder.add_resource(uri, io.BytesIO(blob))
+            if ingredient is not None:
+                builder.add_ingredient(ingredient[0], ingredient[1], io.BytesIO(ingredient[2]))
+            store = builder.sign(signer, mime, io.BytesIO(data), out)
     except c2pa_lib.C2paError as exc:
         raise InputError(f"C2PA signing failed: {exc}", field="cert") from exc
-    return out.getvalue()
+    return out.getvalue(), bytes(store)
 
 
 @contextlib.contextmanager
@@ -155,31 +189,54 @@ def _context(trust_anchors: bytes | None) -> Iterator[Any]:
         yield context
 
 
-def read(data: bytes, mime: str, trust_anchors: bytes | None = None) -> C2paReport:
-    """The active manifest's validation state, signer and what it says about the content's source."""
+def read(data: bytes, mime: str, trust_anchors: bytes | None = None,
+         store: bytes | None = None) -> C2paReport:
+    """The active manifest's validation state, signer and what it says about the content's source;
+    ``store``: a manifest store kept apart from the asset (sidecar, repository), validated against it."""
+    return read_with_results(data, mime, trust_anchors, store)[0]
+
+
+def read_with_results(data: bytes, mime: str, trust_anchors: bytes | None = None,
+                      store: bytes | None = None) -> tuple[C2paReport, dict[str, Any]]:
+    """``read``, plus the raw validation results (an ingredient built from this manifest needs them)."""
     if mime not in c2pa_lib.Reader.get_supported_mime_types():
-        return C2paReport(present=False, error=f"C2PA is not read from {mime} files")
+        return C2paReport(present=False, error=f"C2PA is not read from {mime} files"), {}
     try:
         with _context(trust_anchors) as context:
-            reader = c2pa_lib.Reader.try_create(mime, io.BytesIO(data), None, context)
+            reader = c2pa_lib.Reader.try_create(mime, io.BytesIO(data), store, context)
             if reader is None:
-                return C2paReport(present=False)
+                return C2paReport(present=False), {}
             with reader:
                 state = reader.get_validation_state()
                 results = reader.get_validation_results() or {}
                 active = reader.get_active_manifest() or {}
     except c2pa_lib.C2paError as exc:
         # A manifest is there (the reader found JUMBF) but cannot be parsed: as good as invalid.
-        return C2paReport(present=True, state="Invalid", error=str(exc))
-    return _report(state, results, active)
+        return C2paReport(present=True, state="Invalid", error=str(exc)), {}
+    return _report(state, results, active), results
+
+
+def _soft_bindings(data: dict[str, Any]) -> list[str]:
+    if data.get("alg") != SOFT_BINDING_ALG:
+        return []
+    ids = []
+    for block in data.get("blocks", []):
+        try:
+            ids.append(base64.b64decode(str(block.get("value", "")), validate=True).hex())
+        except ValueError:
+            continue  # a value that is not base64 names no watermark id
+    return ids
 
 
 def _report(state: str | None, results: dict[str, Any], active: dict[str, Any]) -> C2paReport:
-    failures = tuple(str(item.get("code")) for item in (results.get("activeManifest") or {}).get("failure", []))
+    status = results.get("activeManifest") or {}
+    failures = tuple(str(item.get("code")) for item in status.get("failure", []))
+    successes = {str(item.get("code")) for item in status.get("success", [])}
     signature = active.get("signature_info") or {}
+    bindings: list[str] = []
     source_types: list[str] = []
     actions: list[str] = []
-    ours: dict[str, Any] | None = None
+    mine: dict[str, Any] | None = None
     for assertion in active.get("assertions", []):
         label = str(assertion.get("label", ""))
         data = assertion.get("data") or {}
@@ -187,9 +244,16 @@ def _report(state: str | None, results: dict[str, Any], active: dict[str, Any]) 
             actions += [str(a.get("action")) for a in data.get("actions", [])]
             source_types += [str(a["digitalSourceType"]) for a in data.get("actions", []) if a.get("digitalSourceType")]
         elif label == ASSERTION:
-            ours = dict(data)
+            mine = dict(data)
+        elif label.startswith("c2pa.soft-binding"):
+            bindings += _soft_bindings(data)
+    # The claim signature held (c2pa-rs reports claimSignature.validated) and nothing but the asset's
+    # own bytes or the trust decision failed.
+    signature_valid = "claimSignature.validated" in successes and not (
+        set(failures) - {"assertion.dataHash.mismatch", "signingCredential.untrusted"})
     return C2paReport(present=True, state=state, valid=state in ("Valid", "Trusted"), trusted=state == "Trusted",
                       signer=signature.get("common_name"), issuer=signature.get("issuer"),
-                      digital_source_types=tuple(source_types), actions=tuple(actions), synthguard=ours,
-                      failures=failures,
+                      digital_source_types=tuple(source_types), actions=tuple(actions), synthguard=mine,
+                      failures=failures, title=active.get("title"), soft_bindings=tuple(bindings),
+                      signature_valid=signature_valid, signer_trusted="signingCredential.trusted" in successes,
                       parents=sum(1 for i in active.get("ingredients", []) if i.get("relationship") == "parentOf"))

@@ -54,6 +54,10 @@ class C2paReport:
     synthguard: dict[str, Any] | None = None  # our assertion's data
     failures: tuple[str, ...] = ()  # validation status codes, e.g. assertion.dataHash.mismatch
     error: str | None = None
+    title: str | None = None
+    soft_bindings: tuple[str, ...] = ()  # watermark ids named by our c2pa.soft-binding assertion
+    signature_valid: bool = False  # claim signature validated (whatever happened to the asset's bytes)
+    signer_trusted: bool = False  # the signer chains to a given trust anchor (also when the asset changed)
 
     @property
     def ai_generated(self) -> bool:
@@ -70,6 +74,31 @@ class WatermarkReport:
     strength: float = 0.0  # mean correlation over the embedding strength (≈1 fresh, lower after attacks)
 
 
+# Content Credentials verdicts: the manifest embedded in the file verifies; or the file has none that
+# verifies but its watermark led to a stored manifest whose signature verifies and whose soft binding
+# names that watermark (its hard binding cannot match: the pixels were re-encoded); or a manifest
+# was found and fails; or none was found.
+EMBEDDED_VALID = "embedded-valid"
+RECOVERED = "recovered-via-watermark"
+INVALID = "invalid"
+ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """A manifest found through the watermark id (C2PA "manifest recovery" by soft binding)."""
+
+    source: str  # file (--manifest), sidecar (IMAGE.c2pa) or repository (<home>/c2pa-manifests)
+    location: str
+    watermark_id: str
+    manifest: C2paReport
+    soft_binding: str  # matched | mismatched (names another id) | missing (no soft-binding assertion)
+    hard_binding: str  # mismatch (expected for a transformed copy) | match
+    sha256: str = ""  # of the manifest store bytes
+    audit: str | None = None  # repository entries in a workspace: audited | mismatch | unaudited
+    recovered: bool = False
+
+
 @dataclass(frozen=True)
 class ImageReport:
     path: str
@@ -81,17 +110,29 @@ class ImageReport:
     watermark: WatermarkReport
     catalogue: dict[str, Any] | None = None  # the dataset version the watermark id links to, if known
     trust_required: bool = False
+    credentials: str = ABSENT  # EMBEDDED_VALID, RECOVERED, INVALID or ABSENT
+    recovery: RecoveryReport | None = None
+    credentials_required: bool = False
+
+    @property
+    def recovered_ai_generated(self) -> bool:
+        return (self.credentials == RECOVERED and self.recovery is not None
+                and any(_is_ai(t) for t in self.recovery.manifest.digital_source_types))
 
     @property
     def ai_marked(self) -> bool:
         """Something intact says the image is AI-generated."""
-        return self.xmp.ai_generated or self.c2pa.ai_generated or self.watermark.detected
+        return (self.xmp.ai_generated or self.c2pa.ai_generated or self.recovered_ai_generated
+                or self.watermark.detected)
 
     @property
     def ok(self) -> bool:
-        """Marked, and no C2PA manifest that fails to verify (or to chain to a required trust anchor)."""
-        if self.c2pa.present and (not self.c2pa.valid or (self.trust_required and not self.c2pa.trusted)):
+        """Marked, and no C2PA manifest that fails to verify (or to chain to a required trust anchor);
+        with ``credentials_required``, a valid embedded or recovered manifest saying AI-generated."""
+        if self.credentials == INVALID:
             return False
+        if self.credentials_required:
+            return self.c2pa.ai_generated or self.recovered_ai_generated
         return self.ai_marked
 
     def to_json(self) -> dict[str, Any]:
@@ -99,6 +140,8 @@ class ImageReport:
         data["ai_marked"] = self.ai_marked
         data["ok"] = self.ok
         data["c2pa"]["ai_generated"] = self.c2pa.ai_generated
+        if self.recovery is not None:
+            data["recovery"]["manifest"]["ai_generated"] = self.recovered_ai_generated
         return data
 
 
@@ -115,6 +158,29 @@ class LabelResult:
     watermarked: bool
     psnr_db: float | None = None  # pixel change from the watermark, as peak signal-to-noise ratio
     notes: tuple[str, ...] = field(default_factory=tuple)
+    manifest_sha256: str | None = None  # of the signed C2PA manifest store
+    manifest_stored: str | None = None  # its copy in the manifest repository, for recovery by watermark
+    sidecar: str | None = None  # its copy next to the output (OUT.c2pa)
+    manifest_store: bytes | None = field(default=None, repr=False)  # the bytes c2pa-rs signed
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["manifest_store"]
+        return data
+
+
+@dataclass(frozen=True)
+class ReattachResult:
+    """A transformed copy given new Content Credentials whose parent ingredient is its recovered manifest."""
+
+    out: str
+    format: str
+    sha256: str
+    watermark_id: str
+    parent_location: str  # where the recovered manifest came from
+    parent_signer: str | None
+    actions: tuple[str, ...]
+    c2pa_signer: str
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

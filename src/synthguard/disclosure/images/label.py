@@ -2,21 +2,22 @@
 
 The order matters: pixels first (the watermark), then the encoded file with its XMP packet, then the
 C2PA manifest, whose hash covers every byte written before it. The result goes to a temporary file
-next to ``out`` and is renamed into place only when whole.
+next to ``out`` and is renamed into place only when whole. The signed manifest store is also kept
+apart, in a manifest repository by watermark id and / or as a sidecar ``OUT.c2pa``, so that a copy a
+CDN re-encoded can get it back through its watermark (``recovery``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ...errors import InputError
-from ...tabular.writers import temporary_name
 from . import c2pa, raster, watermark, xmp
 from .interface import LabelResult, Provenance
+from .repository import ManifestRepository, sidecar_for, write_atomic
 from .watermark import WatermarkOptions
 
 
@@ -30,6 +31,8 @@ class LabelOptions:
     watermark_options: WatermarkOptions = field(default_factory=WatermarkOptions)
     quality: int = 95  # JPEG output quality; the watermark is made to survive much lower
     max_pixels: int = raster.DEFAULT_MAX_PIXELS
+    repository: Path | None = None  # keep the signed manifest store here as <watermark id>.c2pa
+    sidecar: bool = False  # and / or next to the output as OUT.c2pa
 
 
 def label_image(source: Path, out: Path, options: LabelOptions | None = None) -> LabelResult:
@@ -54,17 +57,27 @@ def label_image(source: Path, out: Path, options: LabelOptions | None = None) ->
     if options.watermark:
         _check_readable(data, out, provenance, options)
     parent = _parent(original, image.format, options, notes)
-    skipped = None
+    skipped = store = stored = sidecar = None
     if options.credentials is not None:
-        data = c2pa.sign(data, raster.MIME[fmt], provenance, options.credentials, out.name, parent=parent)
+        data, store = c2pa.sign(data, raster.MIME[fmt], provenance, options.credentials, out.name, parent=parent,
+                                size=(image.width, image.height))
     else:
         skipped = "no signing key and certificate chain given"
-    _write(out, data)
+    if store is not None and options.sidecar:
+        sidecar = sidecar_for(out)
+        write_atomic(sidecar, store)
+    if store is not None and options.repository is not None and provenance.watermark_id is not None:
+        stored = ManifestRepository(options.repository).put(provenance.watermark_id, store)
+    elif store is not None and options.repository is not None:
+        notes.append("no watermark, so the manifest was not kept for recovery")
+    write_atomic(out, data)
     return LabelResult(out=str(out), format=fmt, sha256=hashlib.sha256(data).hexdigest(), provenance=provenance,
                        xmp=True, c2pa_signed=options.credentials is not None,
                        c2pa_signer=options.credentials.subject if options.credentials else None,
                        c2pa_skipped_reason=skipped, watermarked=options.watermark, psnr_db=quality_db,
-                       notes=tuple(notes))
+                       notes=tuple(notes), manifest_store=store,
+                       manifest_sha256=hashlib.sha256(store).hexdigest() if store is not None else None,
+                       manifest_stored=str(stored) if stored else None, sidecar=str(sidecar) if sidecar else None)
 
 
 def _parent(original: bytes, fmt: str, options: LabelOptions, notes: list[str]) -> tuple[bytes, str] | None:
@@ -93,16 +106,3 @@ def _check_readable(data: bytes, out: Path, provenance: Provenance, options: Lab
     if report.watermark_id != provenance.watermark_id:
         raise InputError("the image cannot carry a readable watermark (too flat or too small); "
                          "use --no-watermark to label it with metadata only", path=str(out), field="watermark")
-
-
-def _write(out: Path, data: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_name(out)
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
