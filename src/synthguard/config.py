@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomicfile import write_atomic
 from .errors import WorkspaceError
 
 CONFIG_FILE = "config.toml"
@@ -94,9 +95,7 @@ def write_config_file(path: Path, values: dict[str, str]) -> None:
     (``[gate]`` …), which people edit by hand, are kept as they are."""
     lines = ["# SynthGuard workspace configuration", "[workspace]"]
     lines += [f"{key} = {_toml_string(value)}" for key, value in sorted(values.items())]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n" + _other_tables(path), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, "\n".join(lines) + "\n" + _other_tables(path))
 
 
 def _other_tables(path: Path) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from ..atomicfile import write_atomic
 from ..catalog import bundle, naming
 from ..catalog.browse import Filters, detail, lineage_chain, list_versions, summary
 from ..errors import InputError
@@ -83,9 +83,7 @@ def export_bundle(
     with open_workspace(home) as ws:
         version = lineage_chain(ws, ref)[0]
         target = out or Path(f"{version.ref}.bundle.json")
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(bundle.bundle_of(version), indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomic(target, json.dumps(bundle.bundle_of(version), indent=2, sort_keys=True))
         ws.record("dataset.export_bundle", version.ref, digest=version.digest, details={"out": str(target)})
     console.print(f"wrote {target}; verify with: synthguard verify PATH --bundle {target} --key PUBKEY.pem")
 

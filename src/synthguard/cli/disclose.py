@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .. import config
+from ..atomicfile import write_atomic
 from ..disclosure import outputs
 from ..disclosure.apim import apim_policy
 from ..disclosure.crawler import CrawlOptions
@@ -66,16 +66,6 @@ def _declarations(manifests: list[Path] | None, catalog: bool, ws: Workspace | N
     return DeclarationSet(rules)
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.synthguard-tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 @app.command()
 def scan(
     target: Annotated[str, typer.Argument(help="URL to crawl, sitemap (URL or .xml file), directory or file.")],
@@ -112,11 +102,11 @@ def scan(
     if fmt is ReportFormat.text:
         _print_scan(report)
         if out is not None:
-            _write_atomically(out, outputs.output_for("json").render(report))
+            write_atomic(out, outputs.output_for("json").render(report))
     else:
         rendered = outputs.output_for(fmt.value).render(report)
         if out is not None:
-            _write_atomically(out, rendered)
+            write_atomic(out, rendered)
         else:
             sys.stdout.write(rendered.decode())
     exit_with(report.ok)
@@ -191,7 +181,7 @@ def rewrite(
             results.append((file, target, result))
         for file, target, result in results:
             if target is not None and (result.changed or target != file):
-                _write_atomically(target, result.data)
+                write_atomic(target, result.data)
             if ws is not None and result.changed:
                 ws.record("disclosure.rewrite", str(target or file),
                           digest="sha256:" + hashlib.sha256(result.data).hexdigest(),
@@ -269,7 +259,7 @@ def apim(
             raise InputError("nothing declared: give --manifest (or --catalog)", field="manifest")
         policy = apim_policy(rules.declarations)
         if out is not None:
-            _write_atomically(out, policy.encode())
+            write_atomic(out, policy.encode())
         if ws is not None:
             ws.record("disclosure.apim", str(out or "-"),
                       digest="sha256:" + hashlib.sha256(policy.encode()).hexdigest(),

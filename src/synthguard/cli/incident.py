@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..atomicfile import write_atomic
 from ..errors import InputError
 from ..trace import IncidentRequest, StepUpdate, close_incident, list_incidents, open_incident, show_incident
 from ..trace import update_step as record_step
@@ -194,19 +193,8 @@ def export(
     if out is None:
         sys.stdout.write(text)
         return
-    _write_atomically(out, text)
+    write_atomic(out, text)
     console.print(f"wrote {out}")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def install(root: typer.Typer) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..atomicfile import write_atomic
 from ..errors import InputError
 from ..risk import AttackOptions, RiskOptions, RiskPolicy, assess, assess_and_store
 from ..risk.html import render
@@ -41,12 +41,6 @@ def _synthetic_path(value: str) -> Path:
         raise InputError(f"{value} names a version, but the catalogue keeps digests, not files; give the file "
                          f"with --synthetic PATH --dataset {value}", field="synthetic")
     return path
-
-
-def _write(out: Path, text: str) -> None:
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
 
 
 def risk(
@@ -90,7 +84,7 @@ def risk(
     violations = evaluate(policy, report)
     text = _render(report, fmt, report_id)
     if out is not None:
-        _write(out, text)
+        write_atomic(out, text)
     if fmt is RiskFormat.text:
         for line in report.summary():
             console.print(line, markup=False)

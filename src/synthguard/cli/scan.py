@@ -6,7 +6,6 @@ datasets count as synthetic-data markers and the scan is recorded in the audit l
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date
 from enum import StrEnum
@@ -16,6 +15,7 @@ from typing import Annotated
 import typer
 
 from .. import config
+from ..atomicfile import write_atomic
 from ..errors import InputError, SynthGuardError
 from ..scan import Baseline, Catalogue, ScanOptions, ScanResult, Severity, scan, write_baseline
 from ..scan.checkov import merge as merge_checkov
@@ -33,16 +33,6 @@ class ScanFormat(StrEnum):
     json = "json"
     sarif = "sarif"
     junit = "junit"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.synthguard-tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _threshold(value: str) -> Severity | None:
@@ -148,7 +138,7 @@ def _baseline_expiry(target: Path | None, reason: str | None, expires: str | Non
 def _emit(result: ScanResult, fmt: ScanFormat, out: Path | None) -> None:
     writer = get_writer(fmt.value)
     if out is not None:
-        _write_atomic(out, writer.render(result))
+        write_atomic(out, writer.render(result))
         console.print(f"{len(result.findings)} finding(s) in {result.files_scanned} file(s); report: {out}")
     elif isinstance(writer, TableWriter):
         console.print(writer.renderable(result))

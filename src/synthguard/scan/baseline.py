@@ -16,7 +16,6 @@ that it suppresses nothing and the scan reports it as expired, so acceptance can
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ..atomicfile import write_atomic
 from ..errors import InputError
 from .model import Finding, Note, Suppressed
 
@@ -120,7 +120,5 @@ def write_baseline(findings: Sequence[Finding], path: str | Path, *, reason: str
     document = {"version": 1, "accepted": entries}
     text = json.dumps(document, indent=2) + "\n" if target.suffix.lower() == ".json" else \
         yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.synthguard-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    write_atomic(target, text)
     return len(entries)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..atomicfile import temporary_name
 from ..errors import InputError
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -29,10 +30,6 @@ def format_of(path: Path) -> str:
             return fmt
     raise InputError(f"cannot tell the output format from the name (use one of: {', '.join(FORMATS)})",
                      path=str(path))
-
-
-def temporary_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}.synthguard-tmp")
 
 
 class TableWriter:

@@ -14,10 +14,11 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ...atomicfile import write_atomic
 from ...errors import InputError
 from . import c2pa, raster, watermark, xmp
 from .interface import LabelResult, Provenance
-from .repository import ManifestRepository, sidecar_for, write_atomic
+from .repository import ManifestRepository, sidecar_for
 from .watermark import WatermarkOptions
 
 

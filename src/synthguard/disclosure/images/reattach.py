@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...atomicfile import write_atomic
 from ...errors import InputError, VerificationError
 from . import c2pa, raster, xmp
 from .interface import (
@@ -27,7 +28,6 @@ from .interface import (
     ReattachResult,
 )
 from .recovery import explain
-from .repository import write_atomic
 from .verify import VerifyOptions, inspect
 
 _PARENT = "parent"

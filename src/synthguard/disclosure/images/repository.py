@@ -13,30 +13,12 @@ import os
 import re
 from pathlib import Path
 
+from ...atomicfile import write_atomic
 from ...errors import InputError
-from ...tabular.writers import temporary_name
 
 DIRECTORY = "c2pa-manifests"
 SUFFIX = ".c2pa"
 _ID = re.compile(r"[0-9a-f]{16}")
-
-
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` whole or not at all (temporary file, fsync, rename); ``mode`` None
-    leaves the permissions to the umask."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_name(path)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)  # os.open's mode is filtered by the umask
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def sidecar_for(image: Path) -> Path:

@@ -5,7 +5,6 @@ file is written atomically, so bad options leave nothing behind."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from ipaddress import ip_network
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from ...atomicfile import write_atomic
 from ...errors import InputError
 from .azure_policy import DEFINITIONS, definition, initiative
 from .sentinel import RULES, rule_document
@@ -83,12 +83,6 @@ def export(out: str | Path, options: ExportOptions | None = None) -> list[Path]:
     written = []
     for rel, text in files.items():
         target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_atomic(target, text)
         written.append(target)
     return written
