@@ -9,18 +9,22 @@ never re-serialised, so every byte outside the edits is the original byte (entit
 whitespace, comments, broken markup and all). No script and no style attribute is added (CSP-safe); the
 label is styled, if at all, by the site's CSS or the optional stylesheet link.
 
-How offsets are found: ``tokenizer.start_tags`` lists every start tag in the source; a copy of the page
-with a position attribute after each tag name is parsed by lexbor, so each element in the tree carries
-the index of the start tag it came from. Elements without one (implied by the parser, or tags the two
-tokenizers disagree on) are not edited and are named in the notes. Rewriting fixes exactly the gaps the
-scanner reports and the scanner accepts what the rewriter writes, so a second rewrite changes nothing.
+How offsets are found: the page is parsed once and scanned; when something needs an edit, the start
+tags of just those elements are located (``locating.locate_exact``: bytes searches and one CSS query per
+tag name, accepted only where the parser cannot have reordered, implied or dropped tags of that name).
+If any is not certain, the slow exact path runs instead: ``tokenizer.start_tags`` lists every start tag
+in the source and a copy of the page with a position attribute after each tag name is parsed by lexbor,
+so each element in the tree carries the index of the start tag it came from. Elements without one
+(implied by the parser, or tags the two tokenizers disagree on) are not edited and are named in the
+notes. Both paths give the same bytes. Rewriting fixes exactly the gaps the scanner reports and the
+scanner accepts what the rewriter writes, so a second rewrite changes nothing.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -31,7 +35,8 @@ from . import tokenizer
 from . import vocabulary as v
 from .declarations import Declaration, DeclarationSet, as_set
 from .encoding import Encoding, sniff
-from .scanner import Document, Finding, ScanOptions, analyse
+from .locating import locate_exact, orderly
+from .scanner import Analysis, Document, Finding, ScanOptions, analyse
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr", "param", "keygen"})
@@ -88,25 +93,87 @@ def rewrite_page(data: bytes, declarations: DeclarationSet | Iterable[Declaratio
     local = file is not None or root is not None
     if not rules.for_url(url) and _MAY_HAVE_ITEMS.search(data) is None and not local:
         return RewriteResult(data, 0, {})
-    tags = tokenizer.start_tags(data)
-    mark = _position_attribute(data)
-    document = Document(data, url, content_type, tree_data=_annotate(data, tags, mark), encoding=encoding)
-    analysis = analyse(document, rules, file=file, root=root, options=ScanOptions(lines=False, image_metadata=local))
-    plan = _Plan(data, tags, mark, encoding, url)
-    for finding in analysis.findings:
-        plan.fix(finding)
-    if analysis.page_gap is not None:
-        plan.page_marker(document, options.stylesheet)
-    elif plan.labels and options.stylesheet:
-        plan.page_marker(document, options.stylesheet, meta=False)
+    scan = ScanOptions(lines=False, image_metadata=local)
+    document = Document(data, url, content_type, encoding=encoding)
+    analysis = analyse(document, rules, file=file, root=root, options=scan)
+    targets = _targets(analysis, options)
+    plan = _located(analysis, options, targets) if not targets or orderly(document) else None
+    if plan is None:  # not certain where something is: annotate every start tag and parse again
+        tags = tokenizer.start_tags(data)
+        mark = _position_attribute(data)
+        document = Document(data, url, content_type, tree_data=_annotate(data, tags, mark), encoding=encoding)
+        analysis = analyse(document, rules, file=file, root=root, options=scan)
+        plan = _Plan(data, encoding, url, lambda node: _marked(tags, mark, node))
+        plan.run(analysis, options)
     out, edits = plan.apply()
     remaining = None
     if options.verify and plan.fixed:
-        check = analyse(Document(out, url, content_type), rules, file=file, root=root,
-                        options=ScanOptions(lines=False, image_metadata=local))
+        check = analyse(Document(out, url, content_type), rules, file=file, root=root, options=scan)
         remaining = sum(len(f.gaps) for f in check.findings) + (check.page_gap is not None)
     return RewriteResult(out, len(analysis.findings), dict(plan.fixed), tuple(analysis.notes + plan.notes),
                          remaining, edits)
+
+
+def _located(analysis: Analysis, options: RewriteOptions, targets: list[LexborNode]) -> _Plan | None:
+    """The plan on the scan's own tree, with the start tags of only the elements to edit: found by byte
+    search, else by counting every start tag of their names against the tree; None if still uncertain."""
+    document = analysis.document
+    plan = _plan_with(analysis, options, locate_exact(document, targets, checked=True))
+    if plan is None:
+        named = tokenizer.start_tags(document.data, {node.tag or "" for node in targets})
+        plan = _plan_with(analysis, options, locate_exact(document, targets, named, checked=True))
+    return plan
+
+
+def _plan_with(analysis: Analysis, options: RewriteOptions, found: dict[int, tokenizer.StartTag]) -> _Plan | None:
+    document = analysis.document
+    plan = _Plan(document.data, document.encoding, document.url, lambda node: _known(found, node))
+    try:
+        plan.run(analysis, options)
+    except _Unlocated:
+        return None
+    return plan
+
+
+class _Unlocated(Exception):
+    """The fast path does not know for certain where an element it must edit starts."""
+
+
+def _known(found: dict[int, tokenizer.StartTag], node: LexborNode | None) -> tokenizer.StartTag | None:
+    if node is None:
+        return None
+    tag = found.get(node.mem_id)
+    if tag is None:
+        raise _Unlocated
+    return tag
+
+
+def _marked(tags: list[tokenizer.StartTag], mark: str, node: LexborNode | None) -> tokenizer.StartTag | None:
+    raw = node.attributes.get(mark) if node is not None else None
+    return tags[int(raw)] if raw is not None and raw.isdigit() and int(raw) < len(tags) else None
+
+
+def _targets(analysis: Analysis, options: RewriteOptions) -> list[LexborNode]:
+    """Every element the plan may need the start tag of (a superset is fine: it only costs a lookup)."""
+    nodes: list[LexborNode] = []
+    for finding in analysis.findings:
+        if finding.gaps:
+            nodes.append(finding.node)
+        if "aria-describedby" in finding.gaps:
+            nodes.extend(finding.labels)
+        if "alt-text" in finding.gaps:
+            nodes.extend(finding.bad_alts)
+    document = analysis.document
+    if not document.fragment and (analysis.page_gap is not None or options.stylesheet):
+        tree = document.tree
+        head = tree.head
+        if head is not None:
+            nodes.extend(head.css("meta[charset], meta[http-equiv]"))
+            nodes.append(head)
+        html = tree.css_first("html")
+        if html is not None:
+            nodes.append(html)
+    return nodes
 
 
 def _position_attribute(data: bytes) -> str:
@@ -131,33 +198,41 @@ def _annotate(data: bytes, tags: list[tokenizer.StartTag], mark: str) -> bytes:
 class _Plan:
     """The edits for one page: attribute updates per start tag, and insertions at offsets."""
 
-    def __init__(self, data: bytes, tags: list[tokenizer.StartTag], mark: str, encoding: Encoding,
-                 url: str) -> None:
-        self.data, self.tags, self.mark, self.encoding, self.url = data, tags, mark, encoding, url
-        self.updates: dict[int, dict[str, str]] = {}
+    def __init__(self, data: bytes, encoding: Encoding, url: str,
+                 tag_of: Callable[[LexborNode | None], tokenizer.StartTag | None]) -> None:
+        self.data, self.encoding, self.url, self.tag_of = data, encoding, url, tag_of
+        self.updates: dict[int, tuple[tokenizer.StartTag, dict[str, str]]] = {}  # by start offset
         self.inserts: list[tuple[int, int, int, bytes]] = []  # offset, rank, sequence, bytes
         self.notes: list[str] = []
         self.fixed: dict[str, int] = {}
         self.labels = 0
         self._ids: set[str] = set()
 
-    def index_of(self, node: LexborNode | None) -> int | None:
-        raw = node.attributes.get(self.mark) if node is not None else None
-        return int(raw) if raw is not None and raw.isdigit() and int(raw) < len(self.tags) else None
+    def run(self, analysis: Analysis, options: RewriteOptions) -> None:
+        for finding in analysis.findings:
+            self.fix(finding)
+        if analysis.page_gap is not None:
+            self.page_marker(analysis.document, options.stylesheet)
+        elif self.labels and options.stylesheet:
+            self.page_marker(analysis.document, options.stylesheet, meta=False)
+
+    def _attributes(self, tag: tokenizer.StartTag) -> dict[str, str]:
+        return self.updates.setdefault(tag.start, (tag, {}))[1]
 
     def _done(self, check: str) -> None:
         self.fixed[check] = self.fixed.get(check, 0) + 1
 
     def fix(self, finding: Finding) -> None:
         node, gaps = finding.node, finding.gaps
-        index = self.index_of(node)
-        if index is None:
+        if not gaps:
+            return
+        tag = self.tag_of(node)
+        if tag is None:
             if gaps:
                 self.notes.append(f"<{node.tag}> ({', '.join(gaps)}) is not in the source as a start tag "
                                   "(implied by the parser or malformed); left as is")
             return
-        tag = self.tags[index]
-        attrs = self.updates.setdefault(index, {})
+        attrs = self._attributes(tag)
         current = node.attributes
         if "data-synthetic" in gaps:
             attrs[v.SYNTHETIC] = "true"
@@ -174,11 +249,11 @@ class _Plan:
             attrs["aria-describedby"] = " ".join([*(current.get("aria-describedby") or "").split(), label_id])
             self._done("aria-describedby")
         for img in finding.bad_alts if "alt-text" in gaps else []:
-            img_index = self.index_of(img)
-            if img_index is None:
+            img_tag = self.tag_of(img)
+            if img_tag is None:
                 self.notes.append("an <img> with photographic alt text is not in the source as a start tag; left as is")
                 continue
-            self.updates.setdefault(img_index, {})["alt"] = v.ALT_PREFIX + (img.attributes.get("alt") or "")
+            self._attributes(img_tag)["alt"] = v.ALT_PREFIX + (img.attributes.get("alt") or "")
             self._done("alt-text")
 
     def _new_id(self, tag: tokenizer.StartTag) -> str:
@@ -196,10 +271,10 @@ class _Plan:
             if label.attributes.get("id"):
                 return label.attributes["id"]
         for label in labels:
-            index = self.index_of(label)
-            if index is not None:
-                ident = self._new_id(self.tags[index])
-                self.updates.setdefault(index, {})["id"] = ident
+            tag = self.tag_of(label)
+            if tag is not None:
+                ident = self._new_id(tag)
+                self._attributes(tag)["id"] = ident
                 return ident
         return None
 
@@ -252,15 +327,15 @@ class _Plan:
             for meta in head.css("meta[charset], meta[http-equiv]"):
                 attrs = meta.attributes
                 if "charset" in attrs or (attrs.get("http-equiv") or "").lower() == "content-type":
-                    index = self.index_of(meta)
-                    if index is not None:
-                        return self.tags[index].end
-            index = self.index_of(head)
-            if index is not None:
-                return self.tags[index].end
-        index = self.index_of(tree.css_first("html"))
-        if index is not None:
-            return self.tags[index].end
+                    tag = self.tag_of(meta)
+                    if tag is not None:
+                        return tag.end
+            tag = self.tag_of(head)
+            if tag is not None:
+                return tag.end
+        tag = self.tag_of(tree.css_first("html"))
+        if tag is not None:
+            return tag.end
         doctype = _DOCTYPE.match(self.data, self.encoding.bom)
         return doctype.end() if doctype else self.encoding.bom
 
@@ -270,10 +345,9 @@ class _Plan:
     def apply(self) -> tuple[bytes, tuple[tuple[int, int, bytes], ...]]:
         edits: list[tuple[int, int, int, int, bytes]] = []  # start, end, rank, sequence, bytes
         sequence = 0
-        for index, values in self.updates.items():
+        for tag, values in self.updates.values():
             if not values:
                 continue
-            tag = self.tags[index]
             written = tokenizer.attributes(self.data, tag)
             first: dict[str, tokenizer.Attribute] = {}
             for attr in written:

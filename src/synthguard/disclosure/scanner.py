@@ -6,12 +6,12 @@ carry ``data-synthetic="true"`` and its generator / source attributes, have a vi
 or next to it, point at that label with ``aria-describedby``, and (images) not have alt text that
 passes it off as a photograph; a full page with items needs a page-level marker. The rules are those of
 ``vocabulary.py`` and docs/disclosure.md. Parsing is lexbor (selectolax); one CSS traversal finds every
-item, and line numbers are looked up only for pages that have items.
+item, and line numbers are looked up only for pages that have items. Labels and visibility are in
+``labels.py``, the page-level marker in ``pagemarker.py``, source positions and locators in ``locating.py``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,13 +26,15 @@ from . import vocabulary as v
 from .declarations import Declaration, DeclarationSet, as_set
 from .encoding import Encoding, decode, sniff
 from .imagemeta import is_ai_generated
+from .labels import LABEL_SELECTOR, labels_of, passes_as_photo
+from .locating import locate, locate_exact, locator
+from .pagemarker import json_values, page_marker_gap
 from .surface import WIDGETS, classify, is_widget, matches
 
-LABEL_SELECTOR = f".{v.LABEL_CLASS}, [{v.LABEL_ATTRIBUTE}]"
 MARKED = f'[{v.SYNTHETIC}="true" i]'
 _FULL_DOCUMENT = re.compile(rb"<(?:!doctype|html|head|body)[\t\n\f\r />]", re.IGNORECASE)
+_FEW_ITEMS = 16  # up to this many candidate elements, each is tested on its own (see _matcher)
 _IMAGE_TAGS = frozenset({"img", "picture", "svg", "video", "canvas"})
-_NEVER_VISIBLE = frozenset({"template", "noscript", "script", "style", "head", "title"})
 # The page's own product (product pages); data-sku / data-product-sku on cards count only for what they wrap.
 _SKU_SELECTOR = '[itemprop="sku"], meta[property="product:retailer_item_id"]'
 
@@ -176,7 +178,7 @@ def analyse(document: Document, declarations: DeclarationSet, *, file: Path | No
         for finding in findings:
             _check(finding, item_ids, claimed, widgets, surface, marked_labels)
         if not document.fragment:
-            page_gap = _page_marker_gap(tree, notes)
+            page_gap = page_marker_gap(tree, notes)
     return Analysis(document, surface, findings, page_gap, notes)
 
 
@@ -196,9 +198,11 @@ def _find_items(document: Document, declarations: DeclarationSet, rules: Sequenc
 
     # One traversal for every rule (URL and SKU) and the data-synthetic marker.
     selector = declarations.combined(rules)
-    for node in tree.css(f"{selector}, {MARKED}" if selector else MARKED):
+    nodes = tree.css(f"{selector}, {MARKED}" if selector else MARKED)
+    matcher = _matcher(tree, rules, len(nodes))
+    for node in nodes:
         marked = (node.attributes.get(v.SYNTHETIC) or "").strip().lower() == "true"
-        rule = _rule_for(node, rules, marked, sku_applies)
+        rule = _rule_for(node, rules, marked, sku_applies, matcher)
         if rule is not None or marked:
             found[node.mem_id] = Finding(node, rule, "declaration" if rule else "data-synthetic")
     if options.image_metadata and (file is not None or root is not None):
@@ -210,13 +214,31 @@ def _find_items(document: Document, declarations: DeclarationSet, rules: Sequenc
 
 
 def _rule_for(node: LexborNode, rules: Sequence[Declaration], marked: bool,
-              sku_applies: Callable[[LexborNode, str], bool]) -> Declaration | None:
+              sku_applies: Callable[[LexborNode, str], bool],
+              matcher: Callable[[LexborNode, str], bool] = matches) -> Declaration | None:
     """The first rule (manifest order) whose selector matches and whose SKU, if any, is this product's."""
     only = len(rules) == 1 and not marked  # matched the combined selector and is not marked: this rule's
     for rule in rules:
-        if (only or matches(node, rule.selector)) and (rule.sku is None or sku_applies(node, rule.sku)):
+        if (only or matcher(node, rule.selector)) and (rule.sku is None or sku_applies(node, rule.sku)):
             return rule
     return None
+
+
+def _matcher(tree: LexborHTMLParser, rules: Sequence[Declaration], found: int) -> Callable[[LexborNode, str], bool]:
+    """How to test an element against one rule's selector. ``matches`` searches the element's subtree (a
+    whole widget for a container), which adds up over many items: then one traversal per selector is
+    cheaper, read as a set of elements."""
+    if found <= _FEW_ITEMS or len(rules) < 2:
+        return matches
+    members: dict[str, set[int]] = {}
+
+    def member(node: LexborNode, selector: str) -> bool:
+        ids = members.get(selector)
+        if ids is None:
+            ids = members[selector] = {element.mem_id for element in tree.css(selector)}
+        return node.mem_id in ids
+
+    return member
 
 
 def _page_skus(tree: LexborHTMLParser) -> set[str]:
@@ -227,7 +249,7 @@ def _page_skus(tree: LexborHTMLParser) -> set[str]:
         if value and value.strip():
             skus.add(value.strip())
     for script in tree.css('script[type="application/ld+json" i]'):
-        for value in _json_values(script.text(), "sku"):
+        for value in json_values(script.text(), "sku"):
             skus.add(value.strip())
     return skus
 
@@ -288,7 +310,7 @@ def _check(finding: Finding, item_ids: set[int], claimed: dict[str, set[int]], w
     finding.expected = expected
     if wrong:
         gaps["source-attributes"] = "expected " + ", ".join(wrong)
-    labels, hidden = _labels(node, item_ids, claimed, marked_labels)
+    labels, hidden = labels_of(node, item_ids, claimed, marked_labels)
     finding.labels = labels
     if not labels:
         gaps["visible-label"] = "no visible AI-generated label in or next to the item" + (
@@ -303,10 +325,6 @@ def _check(finding: Finding, item_ids: set[int], claimed: dict[str, set[int]], w
     if finding.bad_alts:
         alt = finding.bad_alts[0].attributes.get("alt") or ""
         gaps["alt-text"] = f"alt text {alt[:80]!r} passes the image off as a photograph"
-
-
-def passes_as_photo(alt: str | None) -> bool:
-    return bool(alt) and v.PHOTO_CLAIM.search(alt or "") is not None and v.AI_PHRASE.search(alt or "") is None
 
 
 def _kind(finding: Finding, widgets: set[int] | None) -> str:
@@ -328,120 +346,21 @@ def _in_widget(node: LexborNode | None, widgets: set[int] | None) -> bool:
     return False
 
 
-def _labels(node: LexborNode, item_ids: set[int], claimed: dict[str, set[int]],
-            marked_labels: bool = True) -> tuple[list[LexborNode], int]:
-    """Visible labels within the item or as its adjacent element sibling, and how many hidden ones. A
-    sibling label that another item's aria-describedby names belongs to that item, not to this one."""
-    candidates = [(label, node) for label in node.css(LABEL_SELECTOR) if label.mem_id != node.mem_id] \
-        if marked_labels else []
-    if not candidates and v.AI_PHRASE.search(node.text()):
-        candidates = [(d, node) for d in node.traverse(include_text=False)
-                      if d.is_element_node and d.mem_id != node.mem_id and _reads_as_label(d)]
-    parent = node.parent
-    for sibling in (_element_sibling(node, backwards=True), _element_sibling(node, backwards=False)):
-        if sibling is None or sibling.mem_id in item_ids or parent is None:
-            continue
-        owners = claimed.get(sibling.attributes.get("id") or "", set())
-        if owners and node.mem_id not in owners:
-            continue
-        if _marked_label(sibling.attributes) or _reads_as_label(sibling):
-            candidates.append((sibling, parent))
-    visible = [label for label, stop in candidates if _visible(label, stop)]
-    return visible, len(candidates) - len(visible)
-
-
-def _marked_label(attrs: dict[str, str | None]) -> bool:
-    return v.LABEL_ATTRIBUTE in attrs or v.LABEL_CLASS in (attrs.get("class") or "").split()
-
-
-def _reads_as_label(node: LexborNode) -> bool:
-    text = node.text(strip=True)
-    return 0 < len(text) <= v.LABEL_MAX_CHARS and v.AI_PHRASE.search(text) is not None
-
-
-def _element_sibling(node: LexborNode, *, backwards: bool) -> LexborNode | None:
-    sibling = node.prev if backwards else node.next
-    while sibling is not None and not sibling.is_element_node:
-        sibling = sibling.prev if backwards else sibling.next
-    return sibling
-
-
-def _visible(label: LexborNode, stop: LexborNode) -> bool:
-    node: LexborNode | None = label
-    while node is not None and node.mem_id != stop.mem_id:
-        if node.tag in _NEVER_VISIBLE or hidden(node.attributes):
-            return False
-        node = node.parent
-    return True
-
-
-def hidden(attrs: dict[str, str | None]) -> bool:
-    """Hidden from sighted users or from assistive technology by this element's own attributes."""
-    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    if (attrs.get("type") or "").lower() == "hidden":
-        return True
-    style = attrs.get("style")
-    if style and v.HIDDEN_STYLE.search(style):
-        return True
-    classes = attrs.get("class")
-    return bool(classes) and not v.HIDDEN_CLASSES.isdisjoint((classes or "").split())
-
-
-# -- the page-level marker ---------------------------------------------------------------------------
-
-
-def _page_marker_gap(tree: LexborHTMLParser, notes: list[str]) -> str | None:
-    query = f'meta[name="{v.META_NAME}" i]'
-    head = tree.head
-    metas = (head.css(query) if head is not None else []) or tree.css(query)
-    for meta in metas:
-        if (meta.attributes.get("content") or "").strip().lower() not in v.META_NEGATIVE:
-            return None
-    for script in tree.css('script[type="application/ld+json" i]'):
-        try:
-            values = _json_values(script.text(), "digitalSourceType", strict=True)
-        except ValueError:
-            notes.append("a JSON-LD block is not valid JSON (ignored)")
-            continue
-        if any(re.split(r"[/#:]", value.rstrip("/"))[-1].lower() in v.AI_SOURCE_TYPES for value in values):
-            return None
-    if metas:
-        return f'<meta name="{v.META_NAME}"> says there is no AI-generated content, but there is'
-    return f'no <meta name="{v.META_NAME}"> or JSON-LD digitalSourceType for the AI-generated items'
-
-
-def _json_values(text: str, key: str, *, strict: bool = False) -> list[str]:
-    """String values of ``key`` anywhere in a JSON document (JSON-LD graphs nest freely)."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        if strict:
-            raise
-        return []
-    found: list[str] = []
-    stack: list[Any] = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            for k, inner in value.items():
-                if k == key and isinstance(inner, str):
-                    found.append(inner)
-                elif k == key and isinstance(inner, list):
-                    found.extend(x for x in inner if isinstance(x, str))
-                else:
-                    stack.append(inner)
-        elif isinstance(value, list):
-            stack.extend(value)
-    return found
-
-
 # -- reporting ---------------------------------------------------------------------------------------
+
+
+def _offsets(document: Document, nodes: list[LexborNode]) -> dict[int, int]:
+    """Source offsets for line numbers. Many items are spread over the page, and the tokenizer would read
+    all of it in Python: then the byte search of ``locate_exact`` places those it can first."""
+    found = {mem_id: tag.start for mem_id, tag in locate_exact(document, nodes).items()} \
+        if len(nodes) > _FEW_ITEMS else {}
+    rest = [node for node in nodes if node.mem_id not in found]
+    return {**found, **locate(document, rest)} if rest else found
 
 
 def report_of(analysis: Analysis, *, lines: bool = True, status: int | None = None) -> PageReport:
     document = analysis.document
-    offsets = locate(document, [f.node for f in analysis.findings]) if lines and analysis.findings else {}
+    offsets = _offsets(document, [f.node for f in analysis.findings]) if lines and analysis.findings else {}
     numbering = tokenizer.Lines(document.data) if offsets else None
     items, gaps = [], []
     positions: dict[int, dict[int, str]] = {}  # parent -> child -> ":nth-of-type(k)", one pass per parent
@@ -468,99 +387,3 @@ def report_of(analysis: Analysis, *, lines: bool = True, status: int | None = No
                         analysis.surface, "html > head"))
     return PageReport(document.url, analysis.surface, document.encoding.name, document.fragment,
                       tuple(items), tuple(gaps), tuple(analysis.notes), status)
-
-
-_IDENT = re.compile(r"[A-Za-z][\w-]*")
-_CLASS = re.compile(r"-?[A-Za-z_][\w-]*")
-
-
-def locator(node: LexborNode, positions: dict[int, dict[int, str]] | None = None) -> str:
-    """A CSS path that finds this element again (ids end the walk; classes and :nth-of-type otherwise).
-    ``positions`` caches each parent's children's :nth-of-type across calls on one page."""
-    cache = {} if positions is None else positions
-    parts = []
-    current: LexborNode | None = node
-    while current is not None:
-        tag = current.tag or "*"
-        if tag in ("html", "body", "-document") or not current.is_element_node:
-            break
-        attrs = current.attributes
-        ident = attrs.get("id")
-        if ident and _IDENT.fullmatch(ident):
-            parts.append(f"{tag}#{ident}")
-            break
-        classes = attrs.get("class")
-        part = tag + "".join("." + c for c in classes.split()[:3] if _CLASS.fullmatch(c)) if classes else tag
-        parent = current.parent
-        if parent is not None:
-            key = parent.mem_id
-            siblings = cache.get(key)
-            if siblings is None:
-                siblings = cache[key] = _nth_of_type(parent)
-            if siblings:
-                part += siblings.get(current.mem_id, "")
-        parts.append(part)
-        current = parent
-    return " > ".join(reversed(parts)) or (node.tag or "")
-
-
-def _nth_of_type(parent: LexborNode) -> dict[int, str]:
-    """For each element child that shares its tag with a sibling, its ``:nth-of-type(k)``."""
-    by_tag: dict[str | None, list[int]] = {}
-    for child in parent.iter():
-        by_tag.setdefault(child.tag, []).append(child.mem_id)
-    if len(by_tag) == sum(map(len, by_tag.values())):
-        return {}
-    return {mem_id: f":nth-of-type({k})" for ids in by_tag.values() if len(ids) > 1
-            for k, mem_id in enumerate(ids, 1)}
-
-
-def locate(document: Document, nodes: Sequence[LexborNode]) -> dict[int, int]:
-    """Source offsets of elements, by their position among same-named start tags, kept only where the
-    attributes agree (implied or re-parented elements get no offset rather than a wrong one)."""
-    wanted: dict[str, list[LexborNode]] = {}
-    for node in nodes:
-        wanted.setdefault(node.tag or "", []).append(node)
-    ordinals: dict[int, int] = {}
-    needed: dict[str, int] = {}  # how many start tags of each name to read before stopping
-    for name, group in wanted.items():
-        try:
-            ordinal = {n.mem_id: i for i, n in enumerate(document.tree.css(name))}
-        except Exception:  # a tag name lexbor cannot use as a selector: no line numbers for it
-            continue
-        for node in group:
-            if node.mem_id in ordinal:
-                ordinals[node.mem_id] = ordinal[node.mem_id]
-                needed[name] = max(needed.get(name, 0), ordinal[node.mem_id] + 1)
-    by_name: dict[str, list[tokenizer.StartTag]] = {name: [] for name in needed}
-    pending = len(needed)
-    for tag in tokenizer.iter_start_tags(document.data):  # stop once the last item's tag is read
-        sources = by_name.get(tag.name)
-        if sources is None or len(sources) >= needed[tag.name]:
-            continue
-        sources.append(tag)
-        if len(sources) == needed[tag.name]:
-            pending -= 1
-            if not pending:
-                break
-    found: dict[int, int] = {}
-    for node in nodes:
-        index = ordinals.get(node.mem_id)
-        sources = by_name.get(node.tag or "", [])
-        if index is not None and index < len(sources) and _same_attributes(document, sources[index], node):
-            found[node.mem_id] = sources[index].start
-    return found
-
-
-def _same_attributes(document: Document, tag: tokenizer.StartTag, node: LexborNode) -> bool:
-    written: dict[str, bytes | None] = {}
-    for attr in tokenizer.attributes(document.data, tag):
-        written.setdefault(attr.name, attr.value)
-    parsed = node.attributes
-    if set(written) != set(parsed):
-        return False
-    for name in ("id", "class", "src", "href"):
-        raw = written.get(name)
-        if raw is not None and b"&" not in raw and raw.decode(document.encoding.name, "replace") != parsed.get(name):
-            return False
-    return True
