@@ -6,7 +6,9 @@ this prints our figures against the targets of the release issue:
 * **embed**: a 1 M-row, 12-column order table released to 1,000 recipients. ``plan`` (anchors, cell
   selection, conditioned values: everything that does not depend on the recipient) runs once; each
   recipient's copy is one ``embed``. Reported: the first recipient (plan + embed), each further
-  recipient, and the whole 1,000-recipient release (10⁹ rows) — target ≥ 5 M rows/s. The utility cost
+  recipient, and the whole 1,000-recipient release (10⁹ rows) — target ≥ 5 M rows/s, which must hold
+  for a **single release** (plan + embed of one recipient, what a user releasing one copy waits for;
+  the median of 7 runs from scratch is printed next to the target). The utility cost
   of one copy (mean |Δ|, KS / TV per marked column) is printed next to it. One release also runs end to
   end through ``synthguard.watermark.release`` (verify the source, embed, write Parquet, register and
   sign the copy, store, audit).
@@ -63,6 +65,7 @@ POLICY = {"columns": {
     "country": {"method": "categorical", "equivalent": [["DE", "DEU"], ["FR", "FRA"], ["NL", "NLD"], ["IE", "IRL"]]},
     "channel": {"method": "categorical", "equivalent": [["web", "online"], ["app", "mobile"]]},
 }}
+SINGLE_RUNS = 7
 META = {"generator": "ctgan 0.10.1", "source": "orders_2025 (real, EU)", "purpose": "benchmark",
         "owner": "bench@shop.example"}
 
@@ -132,10 +135,14 @@ def machine() -> dict[str, Any]:
 def bench_embed(table: pa.Table, recipients: int, secret: bytes) -> dict[str, Any]:
     policy = Policy.from_mapping(POLICY)
     scheme_s, (scheme, _) = _timed(lambda: policy.scheme_for(table, "wm:bench"))
-    plan(table.slice(0, 1000), scheme, secret)  # compile the kernels outside the timing
+    # Compile (or load from numba's cache) the plan and embed kernels outside the timing.
+    embed(plan(table.slice(0, 1000), scheme, secret), codewords(secret, ["warm-up"], scheme.code_length)[0])
     select_s, _ = _timed(lambda: select_cells(table.combine_chunks(), scheme, secret))
     plan_s, marked_plan = _timed(lambda: plan(table, scheme, secret))
     words = codewords(secret, [f"bench-{i:05d}" for i in range(recipients)], scheme.code_length)
+    # A single release (what a user releasing one copy waits for): plan + embed of one recipient, from
+    # scratch each time; the median of a few runs, next to the first run (below).
+    singles = [_timed(lambda i=i: embed(plan(table, scheme, secret), words[i]))[0] for i in range(SINGLE_RUNS)]
     per = []
     start = time.perf_counter()
     for i in range(recipients):
@@ -149,6 +156,7 @@ def bench_embed(table: pa.Table, recipients: int, secret: bytes) -> dict[str, An
             "scheme_seconds": scheme_s, "select_seconds": select_s, "plan_seconds": plan_s,
             "embed_median_seconds": statistics.median(per), "embed_max_seconds": max(per),
             "first_recipient_rows_per_s": rows / (plan_s + per[0]),
+            "single_release_seconds": singles, "single_release_rows_per_s": rows / statistics.median(singles),
             "further_recipient_rows_per_s": rows / statistics.median(per),
             "all_recipients_rows_per_s": rows * recipients / total_s, "all_recipients_seconds": total_s,
             "utility": cost, "targets": [t.column for t in scheme.targets],
@@ -269,7 +277,12 @@ def _print(results: dict[str, Any]) -> None:
     print(f"EMBED  {e['rows']:,} rows × {e['columns']} columns to {e['recipients']:,} recipients "
           f"({e['marks']:,} marked cells per copy; anchors: {', '.join(e['anchors'])})")
     print(f"  plan (once per table)       {e['plan_seconds']:.3f} s  (cell selection {e['select_seconds']:.3f} s)")
-    print(f"  first recipient             {e['first_recipient_rows_per_s'] / 1e6:6.1f} M rows/s")
+    singles = e["single_release_seconds"]
+    print(f"  single release (plan+embed) {e['single_release_rows_per_s'] / 1e6:6.1f} M rows/s "
+          f"(median of {len(singles)}: {statistics.median(singles) * 1e3:.0f} ms; range "
+          f"{min(singles) * 1e3:.0f}–{max(singles) * 1e3:.0f} ms)   target ≥ 5 M rows/s")
+    print(f"  first recipient of 1,000    {e['first_recipient_rows_per_s'] / 1e6:6.1f} M rows/s "
+          "(the first plan + embed of the run)")
     print(f"  each further recipient      {e['further_recipient_rows_per_s'] / 1e6:6.1f} M rows/s "
           f"(median {e['embed_median_seconds'] * 1e3:.1f} ms, max {e['embed_max_seconds'] * 1e3:.1f} ms)")
     print(f"  all {e['recipients']:,} recipients        {e['all_recipients_rows_per_s'] / 1e6:6.1f} M rows/s "

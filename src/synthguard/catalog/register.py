@@ -67,46 +67,66 @@ class RegisterResult:
     created: bool  # False when the same content was already registered under this name
 
 
-def register(ws: Workspace, request: RegisterRequest,
-             progress: digest.ProgressCallback | None = None) -> RegisterResult:
-    """Read, digest and fingerprint everything first; then one transaction stores the version, its
-    fingerprint segments and its audit entry (a failed commit retires the segments it built)."""
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a registration computes from the files, before any transaction."""
+
+    manifest: Manifest
+    tables: tuple[TableInfo, ...]
+    fingerprints: dict[ColumnSet, npt.NDArray[np.uint64]]
+
+
+def prepare(request: RegisterRequest, progress: digest.ProgressCallback | None = None) -> Prepared:
+    """Read (once), describe, fingerprint and digest the request's files."""
     files = [(Path(path), rel) for path, rel in walk.list_files(request.paths)]
     collector = sets.Collector(request.fingerprints) if request.fingerprints is not None else None
     described = tables.describe_tables(list(request.paths), files, collector)
     manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True,
                                    progress=progress)
-    fps = collector.result() if collector is not None else {}
-    try:
-        return _store(ws, request, manifest, described, fps)
-    except IntegrityError as exc:  # a concurrent register of the same name took the number
-        raise InputError(f"dataset {request.name!r} changed concurrently; retry") from exc
+    return Prepared(manifest, described, collector.result() if collector is not None else {})
 
 
-def _store(ws: Workspace, request: RegisterRequest, manifest: Manifest, described: tuple[TableInfo, ...],
-           fps: dict[ColumnSet, npt.NDArray[np.uint64]]) -> RegisterResult:
-    version_id, added = str(uuid.uuid4()), []
+def register(ws: Workspace, request: RegisterRequest,
+             progress: digest.ProgressCallback | None = None) -> RegisterResult:
+    """Read, digest and fingerprint everything first; then one transaction stores the version, its
+    fingerprint segments and its audit entry (a failed commit retires the segments it built)."""
+    prepared = prepare(request, progress)
+    built: list[tuple[str, str]] = []
     try:
         with ws.session() as session, session.begin():
-            dataset = _dataset(ws, session, request.name)
-            existing = session.scalars(select(VersionRow).where(
-                VersionRow.dataset_id == dataset.id, VersionRow.digest == manifest.root)).one_or_none()
-            if existing is not None:
-                version_id = existing.id
-                added = sets.add_segments(ws, session, existing.id, fps)
-                result = RegisterResult(version_of(existing), created=False)
-            else:
-                row = _new_version(ws, session, dataset, version_id, request, manifest, described)
-                added = sets.add_segments(ws, session, row.id, fps)
-                result = RegisterResult(version_of(row), created=True)
-            v = result.version
-            ws.audit.append_in(session, [ws.draft("dataset.register", v.ref, digest=v.digest, details={
-                "created": result.created, "rows": v.rows, "files": len(v.files), "key": ws.signer.key_id,
-                "fingerprint_sets": [{"set": sid, "rows": n} for sid, n in added]})])
-        return result
-    except BaseException:
-        sets.discard_segments(ws, version_id, [sid for sid, _ in added])
+            return store_in(ws, session, request, prepared, built)
+    except BaseException as exc:
+        discard_segments(ws, built)
+        if isinstance(exc, IntegrityError):  # a concurrent register of the same name took the number
+            raise InputError(f"dataset {request.name!r} changed concurrently; retry") from exc
         raise
+
+
+def discard_segments(ws: Workspace, built: list[tuple[str, str]]) -> None:
+    """Retire the fingerprint segments ``store_in`` built, after the transaction failed."""
+    for version_id, set_id in built:
+        sets.discard_segments(ws, version_id, [set_id])
+
+
+def store_in(ws: Workspace, session: Session, request: RegisterRequest, prepared: Prepared,
+             built: list[tuple[str, str]]) -> RegisterResult:
+    """Store a prepared version, its fingerprint segments and its ``dataset.register`` audit entry in the
+    caller's transaction (so a caller such as ``release`` can commit more in the same one). ``built``
+    receives ``(version id, set id)`` of each segment file built: if the commit fails, the caller hands it
+    to :func:`discard_segments`."""
+    dataset = _dataset(ws, session, request.name)
+    existing = session.scalars(select(VersionRow).where(
+        VersionRow.dataset_id == dataset.id, VersionRow.digest == prepared.manifest.root)).one_or_none()
+    row = existing or _new_version(ws, session, dataset, str(uuid.uuid4()), request, prepared.manifest,
+                                   prepared.tables)
+    added = sets.add_segments(ws, session, row.id, prepared.fingerprints)
+    built.extend((row.id, sid) for sid, _ in added)
+    result = RegisterResult(version_of(row), created=existing is None)
+    v = result.version
+    ws.audit.append_in(session, [ws.draft("dataset.register", v.ref, digest=v.digest, details={
+        "created": result.created, "rows": v.rows, "files": len(v.files), "key": ws.signer.key_id,
+        "fingerprint_sets": [{"set": sid, "rows": n} for sid, n in added]})])
+    return result
 
 
 def _dataset(ws: Workspace, session: Session, name: str) -> DatasetRow:

@@ -2,7 +2,9 @@
 
 ``plan`` does everything that does not depend on the recipient (anchors, cell selection, conditioned
 values) once per table; ``embed`` then costs one gather and one scatter per marked column, so a table
-released to many recipients is planned once. Both are vectorised (numba kernels, numpy, Arrow compute).
+released to many recipients is planned once. Both are vectorised (numba kernels, numpy, Arrow compute)
+and work on whole columns side by side on a small thread pool (``_kernels.each``): all of it releases
+the GIL, and a first release pays plan + embed.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..errors import InputError
+from . import _kernels
 from .methods import Prepared
-from .scheme import Cells, Scheme, select_cells
+from .scheme import Cells, Scheme, Target, select_cells
 
 
 @dataclass(frozen=True)
@@ -37,15 +40,18 @@ def plan(table: pa.Table, scheme: Scheme, secret: bytes) -> Plan:
     missing = [c for c in scheme.columns if c not in table.column_names]
     if missing:
         raise InputError(f"the table lacks column(s) the scheme needs: {', '.join(missing)}", field=missing[0])
-    table = table.combine_chunks()
+    if any(column.num_chunks > 1 for column in table.columns):  # else combining costs ms for nothing
+        table = table.combine_chunks()
     cells = select_cells(table, scheme, secret)
-    prepared = {}
-    for target in scheme.targets:
+
+    def prepare(target: Target) -> Prepared:
+        column = table.column(target.column)
+        values = column.chunk(0) if column.num_chunks else pa.array([], column.type)
         selected = cells[target.column]
-        prepared[target.column] = target.mark().prepare(table.column(target.column).chunk(0)
-                                                        if table.column(target.column).num_chunks
-                                                        else pa.array([], table.schema.field(target.column).type),
-                                                        selected.rows, selected.choice)
+        return target.mark().prepare(values, selected.rows, selected.choice)
+
+    prepared = dict(zip([t.column for t in scheme.targets],
+                        _kernels.each(prepare, scheme.targets, table.num_rows), strict=True))
     return Plan(scheme, table, cells, prepared)
 
 
@@ -54,10 +60,13 @@ def embed(plan: Plan, codeword: npt.NDArray[np.uint8]) -> pa.Table:
     if codeword.shape != (plan.scheme.code_length,):
         raise InputError(f"codeword has {codeword.size} bits; the scheme needs {plan.scheme.code_length}")
     table = plan.table
-    for target in plan.scheme.targets:
+
+    def apply(target: Target) -> pa.Array:
         cells = plan.cells[target.column]
-        bits = codeword[cells.positions] ^ cells.masks
-        marked = plan.prepared[target.column].apply(bits)
+        return plan.prepared[target.column].apply(codeword[cells.positions] ^ cells.masks)
+
+    for target, marked in zip(plan.scheme.targets, _kernels.each(apply, plan.scheme.targets, table.num_rows),
+                              strict=True):
         index = table.schema.get_field_index(target.column)
         table = table.set_column(index, pa.field(target.column, marked.type), marked)
     return table

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,18 +152,20 @@ class Cells:
     choice: npt.NDArray[np.uint64]
 
 
-def _digests(table: pa.Table, scheme: Scheme, source: Source) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-    column = table.column(source.column).combine_chunks()
+def _digests(table: pa.Table, scheme: Scheme, source: Source, threads: int = 1
+             ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    chunks = table.column(source.column)
+    column = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
     if source.via == VIA_MARK:
         target = scheme.target(source.column)
         invariant = target.mark().invariant(column) if target is not None else None
         if invariant is None:
             raise InputError(f"column {source.column!r} cannot anchor marks", field=source.column)
         return invariant
-    threads = max(1, min(os.cpu_count() or 1, 8, len(column) // _kernels.MIN_RANGE))
     digests = fingerprint(pa.table({source.column: column}), ColumnSet((source.column,), {}), threads=threads)
-    valid = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    return digests, valid
+    if not column.null_count:
+        return digests, np.ones(len(column), dtype=bool)
+    return digests, ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def select_cells(table: pa.Table, scheme: Scheme, secret: bytes) -> dict[str, Cells]:
@@ -172,29 +173,25 @@ def select_cells(table: pa.Table, scheme: Scheme, secret: bytes) -> dict[str, Ce
     names), anchored by whichever sources are present."""
     present = set(table.column_names)
     sources = [i for i, s in enumerate(scheme.sources) if s.column in present]
-    rows = table.num_rows
-    anchors = np.zeros((len(scheme.sources), rows), dtype=np.uint64)
-    valid = np.zeros((len(scheme.sources), rows), dtype=bool)
-    for i in sources:
-        source = scheme.sources[i]
-        digests, ok = _digests(table, scheme, source)
-        k0, k1 = source_key(secret, scheme, source)
-        anchors[i] = _kernels.siphash(k0, k1, digests)
-        valid[i] = ok
+    slot = {i: n for n, i in enumerate(sources)}  # scheme source index -> position among present sources
+    # One task per source column (fp-v1 of ids and e-mails dominates), run side by side.
+    found = _kernels.each(lambda i: _digests(table, scheme, scheme.sources[i]), sources, table.num_rows)
+    digests = [values for values, _ in found]
+    valid = [ok for _, ok in found]
+    keys = [source_key(secret, scheme, scheme.sources[i]) for i in sources]
     targets = [t for t in scheme.targets if t.column in present]
     width = max([len(t.sources) for t in targets] + [1])
     order = np.full((len(targets), width), -1, dtype=np.int64)
     salts = np.zeros((len(targets), width), dtype=np.uint64)
     for row, target in enumerate(targets):
-        usable = [i for i in target.sources if i in sources]
-        order[row, :len(usable)] = usable
+        usable = [i for i in target.sources if i in slot]
+        order[row, :len(usable)] = [slot[i] for i in usable]
         salts[row, :len(usable)] = [pair_salt(secret, scheme.sources[i], target) for i in usable]
+    if not digests:  # no anchor column present: nothing can be selected
+        digests, valid, keys = [np.zeros(table.num_rows, np.uint64)], [np.zeros(table.num_rows, bool)], [(0, 0)]
+    selected = _kernels.anchor_select(digests, valid, keys, order, salts, scheme.fraction)
     out: dict[str, Cells] = {}
-    for target, (picked, hashes) in zip(targets, _kernels.select(anchors, valid, order, salts, scheme.fraction),
-                                         strict=True):
-        out[target.column] = Cells(
-            picked,
-            (((hashes >> np.uint64(16)) & np.uint64(0xFFFF)) % np.uint64(scheme.code_length)).astype(np.int64),
-            (hashes >> np.uint64(63)).astype(np.uint8),
-            (hashes >> np.uint64(32)) & np.uint64(0x7FFFFFFF))
+    for target, (picked, hashes) in zip(targets, selected, strict=True):
+        positions, masks, choice = _kernels.split_hashes(hashes, scheme.code_length)
+        out[target.column] = Cells(picked, positions, masks, choice)
     return out

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import InputError
+from .. import _kernels
 from .interface import I8, I64, U64, Bits, MarkMethod, Prepared
 
 
@@ -61,7 +62,11 @@ class CategoricalMark(MarkMethod):
         return np.where(index >= 0, self._member[np.maximum(index, 0)] % 2, -1).astype(np.int8)
 
     def prepare(self, values: pa.Array, rows: I64, choice: U64) -> Prepared:
-        index = self._flat_index(values)[rows]
+        # Only the selected cells (about one in four) are looked up; ``apply`` rewrites the string
+        # column in one pass (``_kernels.replace_strings``), several times cheaper than
+        # ``replace_with_mask`` or a full dictionary encoding.
+        text = as_text(values)
+        index = self._flat_index(text.take(pa.array(rows)))
         keep = index >= 0
         cls = self._class[index[keep]]
         size = self._size[cls]
@@ -69,20 +74,22 @@ class CategoricalMark(MarkMethod):
         # Members with an even position: ⌈size/2⌉ of them; odd: ⌊size/2⌋ (≥ 1, as size ≥ 2).
         even = self._start[cls] + 2 * (pick % ((size + 1) // 2))
         odd = self._start[cls] + 1 + 2 * (pick % (size // 2))
-        mask = np.zeros(len(values), dtype=bool)
-        mask[rows[keep]] = True
-        return _CategoricalPrepared(values, mask, keep, even, odd, self._flat)
+        return _CategoricalPrepared(values, text, rows[keep], keep, even, odd, self._flat)
 
 
 class _CategoricalPrepared(Prepared):
-    def __init__(self, values: pa.Array, mask: npt.NDArray[np.bool_], keep: npt.NDArray[np.bool_],
-                 even: npt.NDArray[np.int64], odd: npt.NDArray[np.int64], flat: pa.Array) -> None:
-        self.values, self.mask, self.keep, self.even, self.odd, self.flat = values, mask, keep, even, odd, flat
-        self.text = as_text(values)
+    def __init__(self, values: pa.Array, text: pa.Array, rows: I64, keep: npt.NDArray[np.bool_], even: I64,
+                 odd: I64, flat: pa.Array) -> None:
+        self.values, self.text, self.rows, self.keep = values, text, rows, keep
+        self.even, self.odd, self.flat = even, odd, flat
 
     def apply(self, bits: Bits) -> pa.Array:
-        chosen = np.where(bits[self.keep] == 1, self.odd, self.even)
-        if not chosen.size:
+        if not self.rows.size:
             return self.values
-        replaced = pc.replace_with_mask(self.text, pa.array(self.mask), self.flat.take(pa.array(chosen)))
+        members = np.where(bits[self.keep] == 1, self.odd, self.even)
+        replaced = _kernels.replace_strings(self.text, self.rows, members, self.flat)
+        if replaced is None:  # a layout the fast path does not take (e.g. large_string, sliced)
+            index = np.arange(len(self.text), dtype=np.int64)
+            index[self.rows] = len(self.text) + members
+            replaced = pa.concat_arrays([self.text, self.flat.cast(self.text.type)]).take(pa.array(index))
         return pc.cast(replaced, self.values.type) if replaced.type != self.values.type else replaced
