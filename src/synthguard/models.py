@@ -79,6 +79,8 @@ class DatasetVersion:
     files: tuple[FileDigest, ...]
     envelope: dict[str, Any] = field(default_factory=dict)
     tenant: str = "default"
+    locations: dict[str, str] = field(default_factory=dict)
+    """Manifest path -> where the file was registered from, on the registering machine (may have moved)."""
 
     @property
     def ref(self) -> str:

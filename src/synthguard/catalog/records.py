@@ -25,7 +25,8 @@ def version_of(row: VersionRow) -> DatasetVersion:
         classification=row.classification, tags={t.key: t.value for t in row.tags}, parent=parent,
         created_at=row.created_at, created_by=row.created_by, rows=row.rows,
         tables=tables_from_json(row.tables),
-        files=files_from_json(row.files), envelope=dict(row.envelope), tenant=row.dataset.tenant)
+        files=files_from_json(row.files), envelope=dict(row.envelope), tenant=row.dataset.tenant,
+        locations=dict(row.locations or {}))
 
 
 def find_version(session: Session, tenant: str, ref: str) -> VersionRow:

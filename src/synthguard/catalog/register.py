@@ -74,6 +74,7 @@ class Prepared:
     manifest: Manifest
     tables: tuple[TableInfo, ...]
     fingerprints: dict[ColumnSet, npt.NDArray[np.uint64]]
+    locations: dict[str, str]  # manifest path -> absolute path read
 
 
 def prepare(request: RegisterRequest, progress: digest.ProgressCallback | None = None) -> Prepared:
@@ -83,7 +84,8 @@ def prepare(request: RegisterRequest, progress: digest.ProgressCallback | None =
     described = tables.describe_tables(list(request.paths), files, collector)
     manifest = digest.digest_paths(list(request.paths), shard_size=request.shard_size, whole_file=True,
                                    progress=progress)
-    return Prepared(manifest, described, collector.result() if collector is not None else {})
+    locations = {rel: str(path.resolve()) for path, rel in files}
+    return Prepared(manifest, described, collector.result() if collector is not None else {}, locations)
 
 
 def register(ws: Workspace, request: RegisterRequest,
@@ -117,8 +119,7 @@ def store_in(ws: Workspace, session: Session, request: RegisterRequest, prepared
     dataset = _dataset(ws, session, request.name)
     existing = session.scalars(select(VersionRow).where(
         VersionRow.dataset_id == dataset.id, VersionRow.digest == prepared.manifest.root)).one_or_none()
-    row = existing or _new_version(ws, session, dataset, str(uuid.uuid4()), request, prepared.manifest,
-                                   prepared.tables)
+    row = existing or _new_version(ws, session, dataset, str(uuid.uuid4()), request, prepared)
     added = sets.add_segments(ws, session, row.id, prepared.fingerprints)
     built.extend((row.id, sid) for sid, _ in added)
     result = RegisterResult(version_of(row), created=existing is None)
@@ -141,7 +142,8 @@ def _dataset(ws: Workspace, session: Session, name: str) -> DatasetRow:
 
 
 def _new_version(ws: Workspace, session: Session, dataset: DatasetRow, version_id: str, request: RegisterRequest,
-                 manifest: Manifest, described: tuple[TableInfo, ...]) -> VersionRow:
+                 prepared: Prepared) -> VersionRow:
+    manifest, described = prepared.manifest, prepared.tables
     now = datetime.now(UTC)
     latest = session.scalar(select(func.max(VersionRow.version)).where(VersionRow.dataset_id == dataset.id)) or 0
     parent = session.scalars(select(VersionRow).where(
@@ -163,7 +165,8 @@ def _new_version(ws: Workspace, session: Session, dataset: DatasetRow, version_i
         generator=request.generator, source=request.source, purpose=request.purpose,
         owner=request.owner, classification=request.classification,
         parent_id=parent.id if parent else None, created_at=now, created_by=ws.settings.actor,
-        rows=rows, tables=predicate["tables"], files=files_to_json(manifest.files), envelope=envelope)
+        rows=rows, tables=predicate["tables"], files=files_to_json(manifest.files), envelope=envelope,
+        locations=prepared.locations)
     row.dataset = dataset
     row.tags = [TagRow(key=k, value=v) for k, v in request.tags.items()]
     session.add(row)

@@ -20,11 +20,13 @@ def release(
     recipient: Annotated[str, typer.Option(help="Who receives the copy (an id: vendor, sandbox, contractor).")],
     purpose: Annotated[str, typer.Option(help="What the recipient may use it for.")],
     out: Annotated[Path, typer.Option(help="The watermarked copy to write (format from the name).")],
-    data: Annotated[Path, typer.Option(help="The registered table file of this version.")],
     expires: Annotated[str | None, typer.Option(help="YYYY-MM-DD (valid through that day, UTC) or ISO time.")] = None,
     policy: Annotated[Path | None, typer.Option(help="Watermark policy file (TOML or YAML).")] = None,
     override_risk: Annotated[str | None, typer.Option(
         "--override-risk", metavar="REASON", help="Release despite the risk policy; the reason is audited.")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="The registered table file of this version (default: where it was registered from, if unchanged).")
+    ] = None,
     home: HomeOption = None, fmt: FormatOption = Format.text,
 ) -> None:
     """Write a copy carrying the recipient's watermark; registered, signed and audited."""

@@ -44,6 +44,8 @@ class VersionRow(Base):
     tables: Mapped[list[Any]] = mapped_column(JSON)
     files: Mapped[list[Any]] = mapped_column(JSON)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # manifest path -> absolute path it was registered from (a hint: the digests decide what is the version)
+    locations: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
     dataset: Mapped[DatasetRow] = relationship(back_populates="versions")
     tags: Mapped[list[TagRow]] = relationship(back_populates="version", cascade="all, delete-orphan")

@@ -4,7 +4,8 @@
 data=Path("exports/customers.parquet"))``:
 
 1. checks the request, the re-identification risk policy (``synthguard.risk``), and that ``data`` is a
-   file of the version (by SHA-256 — the catalogue keeps digests, not data);
+   file of the version (by SHA-256 — the catalogue keeps digests, not data). Without ``data``, the
+   version's table is read from where it was registered, if it is still there and unchanged;
 2. derives the scheme from the policy and the table, and writes the copy carrying the release's
    codeword (atomically; Parquet copies are also stamped synthetic in their metadata);
 3. in one transaction, registers the copy as a new version of the same dataset tagged ``release`` /
@@ -85,13 +86,13 @@ class ReleaseRequest:
     recipient: str
     purpose: str
     out: Path
-    data: Path
+    data: Path | None
     expires: datetime | None = None
     policy: Policy = field(default_factory=Policy)
     override_risk: str | None = None
 
     @classmethod
-    def build(cls, ref: str, *, recipient: str, purpose: str, out: Path | str, data: Path | str,
+    def build(cls, ref: str, *, recipient: str, purpose: str, out: Path | str, data: Path | str | None = None,
               expires: str | date | datetime | None = None,
               policy: Policy | Mapping[str, Any] | Path | str | None = None,
               override_risk: str | None = None) -> ReleaseRequest:
@@ -101,11 +102,11 @@ class ReleaseRequest:
                              "(at most 128, starting with a letter or digit)", field="recipient")
         if not purpose or not purpose.strip():
             raise InputError("--purpose must not be empty", field="purpose")
-        out, data = Path(out), Path(data)
+        out, data = Path(out), Path(data) if data is not None else None
         format_of(out)
         if out.exists():
             raise InputError("already exists; choose a new name (a release never overwrites a file)", path=str(out))
-        if not data.is_file():
+        if data is not None and not data.is_file():
             raise InputError("not a file: --data names the registered table file to release", path=str(data))
         if isinstance(policy, str | Path):
             policy = Policy.load(Path(policy))
@@ -126,12 +127,14 @@ class ReleaseResult:
         return self.release.to_json() | {"marks": self.marks, "notes": list(self.notes), "scheme_id": self.scheme.id}
 
 
-def release(ws: Workspace, ref: str, *, recipient: str, purpose: str, out: Path | str, data: Path | str,
+def release(ws: Workspace, ref: str, *, recipient: str, purpose: str, out: Path | str,
+            data: Path | str | None = None,
             expires: str | date | datetime | None = None,
             policy: Policy | Mapping[str, Any] | Path | str | None = None,
             override_risk: str | None = None) -> ReleaseResult:
-    """Release version ``ref`` (``NAME@N``, or ``NAME`` for its newest original) of which ``data`` is the
-    registered table file, to ``recipient``, as ``out``. Every failure, bad arguments included, is audited."""
+    """Release version ``ref`` (``NAME@N``, or ``NAME`` for its newest original) of which ``data`` (default:
+    where it was registered from) is the registered table file, to ``recipient``, as ``out``. Every
+    failure, bad arguments included, is audited."""
     try:
         request = ReleaseRequest.build(ref, recipient=recipient, purpose=purpose, out=out, data=data,
                                        expires=expires, policy=policy, override_risk=override_risk)
@@ -148,7 +151,7 @@ def release_request(ws: Workspace, request: ReleaseRequest) -> ReleaseResult:
     try:
         source = _source_version(ws, request.ref)
         _check_risk(ws, source, request.override_risk)
-        table = _read(request.data, source)
+        table = _read(request.data or _registered_file(source), source, given=request.data is not None)
         key = keys.active_key(ws.settings.keys_dir, create=True)
         assert key is not None
         scheme, notes = request.policy.scheme_for(table, key.key_id)
@@ -194,11 +197,28 @@ def _check_risk(ws: Workspace, source: DatasetVersion, override: str | None) -> 
     check_release_allowed(ws, source.ref, override)
 
 
-def _read(path: Path, source: DatasetVersion) -> pa.Table:
+def _registered_file(source: DatasetVersion) -> Path:
+    """The version's one table file, where it was registered from (``--data`` not given)."""
+    names = [t.path for t in source.tables]
+    if len(names) != 1:
+        raise InputError(f"{source.ref} holds {len(names)} tables ({', '.join(names)}); name the one to release "
+                         "with --data", field="data")
+    location = source.locations.get(names[0])
+    if location is None:
+        raise InputError(f"the catalogue does not record where {source.ref}'s {names[0]} was registered from; "
+                         "pass the file with --data", field="data")
+    if not Path(location).is_file():
+        raise InputError(f"{source.ref}'s {names[0]} is no longer where it was registered from; pass the file "
+                         "with --data", path=location, field="data")
+    return Path(location)
+
+
+def _read(path: Path, source: DatasetVersion, *, given: bool) -> pa.Table:
     sha256 = digest_paths([path], whole_file=True).files[0].sha256
     if not any(f.sha256 == sha256 for f in source.files):
-        raise InputError(f"this file is not part of {source.ref} (its SHA-256 matches none of the version's "
-                         "files); pass the registered file", path=str(path), field="data")
+        problem = ("this file is not part of" if given else "this file changed since it was registered as part of")
+        raise InputError(f"{problem} {source.ref} (its SHA-256 matches none of the version's files); pass the "
+                         "registered file with --data", path=str(path), field="data")
     batches = list(reader_for(path).batches(path))
     table = pa.Table.from_batches(batches) if batches else None
     if table is None or table.num_rows == 0:
