@@ -30,7 +30,7 @@ flight: on a 100 M-fingerprint segment this took the rate from 6.4 M to about 21
 
 from __future__ import annotations
 
-import logging
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -38,9 +38,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from llvmlite import ir
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, prange
 from numba.core import cgutils, types
 from numba.extending import intrinsic
+
+from .._jit import jit
 
 __all__ = [
     "PREFETCH_DISTANCE",
@@ -50,7 +52,6 @@ __all__ = [
     "probe_into",
 ]
 
-_log = logging.getLogger(__name__)
 
 PREFETCH_DISTANCE = 16
 _MAX_PARTITION_BITS = 12
@@ -63,17 +64,8 @@ _PARALLEL_LOCK = threading.Lock()
 
 
 def _jit(parallel: bool = False) -> Callable[[Callable[..., Any]], Any]:
-    """``njit`` with an on-disk cache, falling back to an in-memory compile when no cache dir is writable."""
-    options: dict[str, Any] = {"nogil": True, "boundscheck": False, "parallel": parallel}
-
-    def wrap(fn: Callable[..., Any]) -> Any:
-        try:
-            return njit(cache=True, **options)(fn)
-        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-            _log.debug("numba cache unavailable for %s; compiling in memory", fn.__name__)
-            return njit(**options)(fn)
-
-    return wrap
+    """Decorator form of :func:`synthguard._jit.jit`."""
+    return functools.partial(jit, parallel=parallel)
 
 
 def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:

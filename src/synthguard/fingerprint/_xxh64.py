@@ -25,7 +25,6 @@ see NaN and -0.0 exactly. All arithmetic is on ``uint64`` and wraps modulo 2**64
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -33,8 +32,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
+
+from .._jit import jit
 
 __all__ = [
     "U8",
@@ -52,7 +53,6 @@ __all__ = [
 U64 = npt.NDArray[np.uint64]
 U8 = npt.NDArray[np.uint8]
 
-_log = logging.getLogger(__name__)
 
 # The loads below read little-endian words directly; XXH64 is defined on little-endian lanes.
 if sys.byteorder != "little":  # pragma: no cover - no supported platform is big-endian
@@ -68,18 +68,9 @@ _CANONICAL_NAN = np.uint64(0x7FF8000000000000)
 
 
 def _jit(fn: Callable[..., Any], *, inline: bool = False) -> Any:
-    """``njit`` with an on-disk cache, falling back to an in-memory compile when no cache dir is writable.
-
-    ``inline=True`` inlines at numba's IR level: a call that passes an array otherwise costs an NRT
-    incref / decref pair per row, which LLVM cannot remove.
-    """
-    options: dict[str, Any] = {"nogil": True, "boundscheck": False, "error_model": "numpy",
-                               "inline": "always" if inline else "never"}
-    try:
-        return njit(cache=True, **options)(fn)
-    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-        _log.debug("numba cache unavailable for %s; compiling in memory", fn.__name__)
-        return njit(**options)(fn)
+    """:func:`synthguard._jit.jit` for these kernels. ``inline=True`` inlines at numba's IR level: a call
+    that passes an array otherwise costs an NRT incref / decref pair per row, which LLVM cannot remove."""
+    return jit(fn, error_model="numpy", inline="always" if inline else "never")
 
 
 def _load_u64_typing(typingctx: Any, data: Any, position: Any) -> Any:

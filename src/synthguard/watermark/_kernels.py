@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
-import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -36,13 +35,13 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from numba import njit
+
+from .._jit import jit
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
-_log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -60,13 +59,7 @@ MIN_RANGE = 1 << 17  # rows per thread below which one thread is faster
 
 
 def _jit(fn: Callable[..., Any]) -> Any:
-    """``njit`` with an on-disk cache, falling back to an in-memory compile when no cache dir is writable."""
-    options: dict[str, Any] = {"nogil": True, "boundscheck": False, "error_model": "numpy"}
-    try:
-        return njit(cache=True, **options)(fn)
-    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-        _log.debug("numba cache unavailable for %s; compiling in memory", fn.__name__)
-        return njit(**options)(fn)
+    return jit(fn, error_model="numpy")
 
 
 def _rotl_py(x: Any, r: Any) -> Any:
