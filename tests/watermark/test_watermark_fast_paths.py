@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wm_tables import EQUIVALENT
 
-from synthguard.watermark import _kernels
+from synthguard.watermark import _kernels, _numeric, _prf
 from synthguard.watermark.methods import CategoricalMark
 
 K0, K1 = 0x0706050403020100, 0x0F0E0D0C0B0A0908
@@ -35,7 +35,7 @@ def test_anchor_select_equals_hashing_then_selecting(rows: int, count: int, targ
     rng = np.random.default_rng(seed)
     # Repeating small values exercise the SipHash cache (hits, and collisions of values CACHE apart).
     digests = [rng.integers(0, 2**64, rows, dtype=np.uint64) if s % 2 else
-               (rng.integers(0, 50, rows) * rng.choice([1, _kernels.CACHE], rows)).astype(np.uint64)
+               (rng.integers(0, 50, rows) * rng.choice([1, _prf.CACHE], rows)).astype(np.uint64)
                for s in range(count)]
     valid = [rng.random(rows) < 0.9 for _ in range(count)]
     keys = [(int(rng.integers(0, 2**63)), int(rng.integers(0, 2**63))) for _ in range(count)]
@@ -74,10 +74,10 @@ def test_anchor_select_grows_its_output_when_far_more_cells_select_than_expected
 
 
 def test_cached_siphash_equals_siphash() -> None:
-    values = np.array([3, 3, 3 + _kernels.CACHE, 3, 2**64 - 1, 0, 0, 3 + _kernels.CACHE], dtype=np.uint64)
-    seen = np.arange(1, _kernels.CACHE + 1, dtype=np.uint64)
-    cached, out = np.empty(_kernels.CACHE, np.uint64), np.empty(values.size, np.uint64)
-    _kernels._siphash_cached(np.uint64(K0), np.uint64(K1), values, out, seen, cached)
+    values = np.array([3, 3, 3 + _prf.CACHE, 3, 2**64 - 1, 0, 0, 3 + _prf.CACHE], dtype=np.uint64)
+    seen = np.arange(1, _prf.CACHE + 1, dtype=np.uint64)
+    cached, out = np.empty(_prf.CACHE, np.uint64), np.empty(values.size, np.uint64)
+    _prf._siphash_cached(np.uint64(K0), np.uint64(K1), values, out, seen, cached)
     assert np.array_equal(out, _kernels.siphash(K0, K1, values))
 
 
@@ -90,19 +90,19 @@ finite_or_not = st.one_of(st.floats(-1e7, 1e7, allow_nan=False), st.sampled_from
 def test_condition_equals_the_numpy_form(values: list[float], q: float, decimals: int | None, rnd) -> None:
     x = np.array(values, dtype=np.float64)
     rows = np.array(sorted(rnd.sample(range(x.size), rnd.randint(0, x.size))), dtype=np.int64)
-    coarse, bit, offset, finite = _kernels.quantise(x, q)
+    coarse, bit, offset, finite = _numeric.quantise(x, q)
 
     def place(c: np.ndarray, b: np.ndarray, o: np.ndarray) -> np.ndarray:
         out = q * (2.0 * c + b + o)
         return np.round(out, decimals) if decimals is not None else out
 
-    base, zero, one, keep = _kernels.condition(x, q, decimals, rows)
+    base, zero, one, keep = _numeric.condition(x, q, decimals, rows)
     assert np.array_equal(base, np.where(finite, place(coarse, bit, offset), x), equal_nan=True)
     assert np.array_equal(keep, finite[rows])
     kept = rows[keep]
     assert np.array_equal(zero[keep], place(coarse[kept], np.zeros(kept.size), offset[kept]))
     assert np.array_equal(one[keep], place(coarse[kept], np.ones(kept.size), offset[kept]))
-    cells, ok = _kernels.coarse(x, q)
+    cells, ok = _numeric.coarse(x, q)
     assert np.array_equal(cells, coarse) and np.array_equal(ok, finite)
 
 

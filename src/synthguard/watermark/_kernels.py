@@ -1,14 +1,9 @@
-"""Numba kernels behind the watermark: a keyed PRF per (stable column, row) and the cell selection.
+"""Numba kernels behind the watermark: cell selection from the keyed PRF of each (stable column, row),
+categorical rewrites, vote tallies and KS distances, and the thread pools they run on.
 
-Private to :mod:`synthguard.watermark`; the typed wrappers at the bottom are what the package calls.
-
-Hand-written because nothing vectorised exists: ``hashlib.hmac`` and the ``siphash24`` package hash one
-message per Python call (~1 µs), and embedding must run at ≥ 5 M rows/s with several anchors per row.
-The PRF is SipHash-2-4 (Aumasson & Bernstein, 2012) of one 8-byte message — a keyed PRF designed for
-short inputs — written from the paper and checked against the reference vectors and the ``siphash24``
-package in the tests. Per (source, target) pair the PRF output goes through a bijective 64-bit mixer
-(the SplitMix64 finaliser) keyed by a secret salt: cheap, and as unpredictable as its input as long as
-the input is a PRF output nobody sees.
+Private to :mod:`synthguard.watermark`; the typed wrappers at the bottom are what the package calls. The
+PRF itself (SipHash-2-4 + keyed mixer) is :mod:`._prf`; the numeric method's kernels are :mod:`._numeric`.
+Hand-written because nothing vectorised exists for keyed per-cell selection (see :mod:`._prf`).
 
 All arithmetic is ``uint64`` and wraps modulo 2**64; shift counts are ``uint64`` so numba never
 promotes to float. Kernels release the GIL and run on small thread pools rather than with numba's
@@ -20,8 +15,8 @@ Where a first release's time went (1 M rows, 8 anchors, 7 marked columns; it mus
 first-touch page faults of column-sized temporaries (a 64 MB anchor matrix, a dozen arrays per numeric
 column), the "selects" branch mispredicted about once per row and target, SipHash of anchors that
 repeat (numeric coarse cells: a few thousand distinct per million rows), and string rebuilding in
-categorical marks. The kernels below avoid each; their outputs are bit-identical to the plain forms
-(``_select_py``, ``_quantise_py``), which the tests check.
+categorical marks. The kernels avoid each; their outputs are bit-identical to the plain forms
+(``_select_py`` here, ``_quantise_py`` in :mod:`._numeric`), which the tests check.
 """
 
 from __future__ import annotations
@@ -37,6 +32,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from .._jit import jit
+from ._prf import CACHE, _mix, _siphash_cached, _siphash_many
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -45,14 +41,6 @@ B = npt.NDArray[np.bool_]
 T = TypeVar("T")
 R = TypeVar("R")
 
-_C0 = np.uint64(0x736F6D6570736575)
-_C1 = np.uint64(0x646F72616E646F6D)
-_C2 = np.uint64(0x6C7967656E657261)
-_C3 = np.uint64(0x7465646279746573)
-_LEN8 = np.uint64(8 << 56)  # SipHash's last block for an 8-byte message: length in the top byte
-_FF = np.uint64(0xFF)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 
 
 MIN_RANGE = 1 << 17  # rows per thread below which one thread is faster
@@ -60,102 +48,6 @@ MIN_RANGE = 1 << 17  # rows per thread below which one thread is faster
 
 def _jit(fn: Callable[..., Any]) -> Any:
     return jit(fn, error_model="numpy")
-
-
-def _rotl_py(x: Any, r: Any) -> Any:
-    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
-
-
-_rotl = _jit(_rotl_py)
-
-
-def _siphash_u64_py(k0: Any, k1: Any, m: Any) -> Any:
-    """SipHash-2-4 of the 8 little-endian bytes of ``m`` under the key ``(k0, k1)``."""
-    v0 = k0 ^ _C0
-    v1 = k1 ^ _C1
-    v2 = k0 ^ _C2
-    v3 = k1 ^ _C3
-    for block in (m, _LEN8):
-        v3 ^= block
-        for _ in range(2):
-            v0 += v1
-            v1 = _rotl(v1, 13)
-            v1 ^= v0
-            v0 = _rotl(v0, 32)
-            v2 += v3
-            v3 = _rotl(v3, 16)
-            v3 ^= v2
-            v0 += v3
-            v3 = _rotl(v3, 21)
-            v3 ^= v0
-            v2 += v1
-            v1 = _rotl(v1, 17)
-            v1 ^= v2
-            v2 = _rotl(v2, 32)
-        v0 ^= block
-    v2 ^= _FF
-    for _ in range(4):
-        v0 += v1
-        v1 = _rotl(v1, 13)
-        v1 ^= v0
-        v0 = _rotl(v0, 32)
-        v2 += v3
-        v3 = _rotl(v3, 16)
-        v3 ^= v2
-        v0 += v3
-        v3 = _rotl(v3, 21)
-        v3 ^= v0
-        v2 += v1
-        v1 = _rotl(v1, 17)
-        v1 ^= v2
-        v2 = _rotl(v2, 32)
-    return v0 ^ v1 ^ v2 ^ v3
-
-
-_siphash_u64 = _jit(_siphash_u64_py)
-
-
-def _mix_py(z: Any) -> Any:
-    """SplitMix64's finaliser: a bijection on 64-bit words with full avalanche."""
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
-
-
-_mix = _jit(_mix_py)
-
-
-def _siphash_many_py(k0: Any, k1: Any, values: Any, out: Any) -> None:
-    for i in range(values.size):
-        out[i] = _siphash_u64(k0, k1, values[i])
-
-
-_siphash_many = _jit(_siphash_many_py)
-
-CACHE = 1 << 14  # slots of the direct-mapped cache of ``_siphash_cached_py`` (256 KB per source)
-
-
-def _siphash_cached_py(k0: Any, k1: Any, values: Any, out: Any, seen: Any, hashes: Any) -> None:
-    """``_siphash_many_py`` through a direct-mapped cache indexed by a value's low bits.
-
-    Anchors from numeric marks are coarse quantisation cells — consecutive integers, a few thousand
-    distinct per million rows — so most rows hit; unique anchors (ids) miss at the cost of one compare.
-    Slot ``j`` starts holding ``j + 1``, which no value mapped to ``j`` can equal.
-    """
-    mask = np.uint64(seen.size - 1)
-    for i in range(values.size):
-        v = values[i]
-        j = v & mask
-        if seen[j] == v:
-            out[i] = hashes[j]
-        else:
-            h = _siphash_u64(k0, k1, v)
-            seen[j] = v
-            hashes[j] = h
-            out[i] = h
-
-
-_siphash_cached = _jit(_siphash_cached_py)
 
 
 def _select_py(anchors: Any, valid: Any, sources: Any, salts: Any, threshold: Any,
@@ -226,28 +118,6 @@ def _select_compact_py(anchors: Any, valid: Any, sources: Any, salts: Any, thres
 _select_compact = _jit(_select_compact_py)
 
 
-def _quantise_py(values: Any, q: Any, coarse: Any, bit: Any, offset: Any, finite: Any) -> None:
-    """Numeric cells: coarse cell ⌊v/2q⌋, sub-cell bit ⌊v/q⌋ mod 2 and conditioned offset ¼ + ½f."""
-    for i in range(values.size):
-        v = values[i]
-        if np.isfinite(v):
-            scaled = v / q
-            n = np.floor(scaled)
-            c = np.floor(n / 2.0)
-            coarse[i] = np.int64(c)
-            bit[i] = n - 2.0 * c
-            offset[i] = 0.25 + 0.5 * (scaled - n)
-            finite[i] = True
-        else:
-            coarse[i] = 0
-            bit[i] = 0.0
-            offset[i] = 0.5
-            finite[i] = False
-
-
-_quantise = _jit(_quantise_py)
-
-
 def _split_py(hashes: Any, position_of: Any, positions: Any, masks: Any, choice: Any) -> None:
     """A selected cell's pair hash → codeword position (bits 16–31 mod L, looked up in ``position_of``:
     a 64-bit modulo per cell costs more than the rest), mask (bit 63), tie-break (bits 32–62)."""
@@ -290,60 +160,6 @@ def _rebuild_py(offsets: Any, data: Any, rows: Any, members: Any, member_offsets
 _rebuild = _jit(_rebuild_py)
 
 
-def _coarse_py(values: Any, q: Any, coarse: Any, finite: Any) -> None:
-    """Only the coarse cell ⌊⌊v/q⌋/2⌋ of ``_quantise_py`` (what anchors selection), as it computes it."""
-    for i in range(values.size):
-        v = values[i]
-        finite[i] = np.isfinite(v)
-        coarse[i] = np.int64(np.floor(np.floor(v / q) / 2.0)) if finite[i] else 0
-
-
-_coarse = _jit(_coarse_py)
-
-
-def _place_py(q: Any, coarse: Any, bit: Any, offset: Any, scale: Any, down: Any) -> Any:
-    """``q·(2C + b + off)``, rounded as ``np.round(x, decimals)`` does: ``rint(x·10^d) / 10^d`` for
-    ``d ≥ 0`` (``scale`` = 10^d, ``down`` False), ``rint(x / 10^-d)·10^-d`` for ``d < 0``; ``scale`` 0: none."""
-    out = q * (2.0 * coarse + bit + offset)
-    if scale == 0.0:
-        return out
-    if down:
-        return np.rint(out / scale) * scale
-    return np.rint(out * scale) / scale
-
-
-_place = _jit(_place_py)
-
-
-def _condition_py(values: Any, q: Any, scale: Any, down: Any, rows: Any, base: Any, zero: Any, one: Any,
-                  keep: Any) -> None:
-    """Numeric marks' ``prepare`` in one pass: every finite cell conditioned to the middle half of its
-    sub-cell (``base``; other cells copied), and for each selected row its value with bit 0 and with bit
-    1 (``keep`` False where the cell is not finite). The same arithmetic as ``_quantise_py``."""
-    for i in range(values.size):
-        v = values[i]
-        if np.isfinite(v):
-            scaled = v / q
-            n = np.floor(scaled)
-            c = np.floor(n / 2.0)
-            base[i] = _place(q, np.float64(np.int64(c)), n - 2.0 * c, 0.25 + 0.5 * (scaled - n), scale, down)
-        else:
-            base[i] = v
-    for j in range(rows.size):
-        v = values[rows[j]]
-        keep[j] = np.isfinite(v)
-        if keep[j]:
-            scaled = v / q
-            n = np.floor(scaled)
-            c = np.float64(np.int64(np.floor(n / 2.0)))
-            offset = 0.25 + 0.5 * (scaled - n)
-            zero[j] = _place(q, c, 0.0, offset, scale, down)
-            one[j] = _place(q, c, 1.0, offset, scale, down)
-
-
-_condition = _jit(_condition_py)
-
-
 def _votes_py(positions: Any, estimates: Any, ones: Any, zeros: Any) -> None:
     for i in range(positions.size):
         if estimates[i] == 1:
@@ -382,7 +198,7 @@ def _ranges(rows: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
 
-def _run(kernel: Callable[[int, int], None], rows: int) -> None:
+def run_ranges(kernel: Callable[[int, int], None], rows: int) -> None:
     """``kernel(start, stop)`` over row ranges, on threads when there are enough rows."""
     ranges = _ranges(rows)
     if len(ranges) == 1:
@@ -422,7 +238,7 @@ def siphash(k0: int, k1: int, values: U64) -> U64:
     out = np.empty(values.size, dtype=np.uint64)
     values = np.ascontiguousarray(values, dtype=np.uint64)
     key0, key1 = np.uint64(k0), np.uint64(k1)
-    _run(lambda a, b: _siphash_many(key0, key1, values[a:b], out[a:b]), values.size)
+    run_ranges(lambda a, b: _siphash_many(key0, key1, values[a:b], out[a:b]), values.size)
     return out
 
 
@@ -435,7 +251,7 @@ def select(anchors: U64, valid: B, sources: I64, salts: U64, fraction: int) -> l
     hashes = np.empty((targets, rows), dtype=np.uint64)
     order = np.ascontiguousarray(sources, dtype=np.int64)
     salt = np.ascontiguousarray(salts, dtype=np.uint64)
-    _run(lambda a, b: _select(anchors[:, a:b], valid[:, a:b], order, salt, threshold, selected[:, a:b],
+    run_ranges(lambda a, b: _select(anchors[:, a:b], valid[:, a:b], order, salt, threshold, selected[:, a:b],
                               hashes[:, a:b]), rows)
     out = []
     for t in range(targets):
@@ -508,31 +324,6 @@ def anchor_select(digests: Sequence[U64], valid: Sequence[B], keys: Sequence[tup
     return result
 
 
-def quantise(values: npt.NDArray[np.float64], q: float) -> tuple[I64, npt.NDArray[np.float64],
-                                                                 npt.NDArray[np.float64], B]:
-    """(coarse cell, sub-cell bit, conditioned offset, finite) of every value for step ``q``."""
-    n = values.size
-    coarse, bit, offset = np.empty(n, np.int64), np.empty(n, np.float64), np.empty(n, np.float64)
-    finite = np.empty(n, np.bool_)
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    _run(lambda a, b: _quantise(values[a:b], float(q), coarse[a:b], bit[a:b], offset[a:b], finite[a:b]), n)
-    return coarse, bit, offset, finite
-
-
-def condition(values: npt.NDArray[np.float64], q: float, decimals: int | None, rows: I64
-              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], B]:
-    """(conditioned column, selected cells with bit 0, with bit 1, selected cell is finite) — see
-    ``_condition_py``; values are rounded to ``decimals`` like ``np.round`` when it is given."""
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    rows = np.ascontiguousarray(rows, dtype=np.int64)
-    n, m = values.size, rows.size
-    base, zero, one, keep = np.empty(n, np.float64), np.empty(m, np.float64), np.empty(m, np.float64), \
-        np.empty(m, np.bool_)
-    scale, down = (0.0, False) if decimals is None else (float(10 ** abs(decimals)), decimals < 0)
-    _condition(values, float(q), scale, down, rows, base, zero, one, keep)
-    return base, zero, one, keep
-
-
 def split_hashes(hashes: U64, length: int) -> tuple[I64, npt.NDArray[np.uint8], U64]:
     """(codeword positions, mask bits, tie-breaks) of selected cells from their pair hashes (one pass)."""
     n = hashes.size
@@ -565,14 +356,6 @@ def replace_strings(text: pa.Array, rows: I64, members: I64, strings: pa.Array) 
              member_offsets, member_data, out_offsets, out_data)
     return pa.Array.from_buffers(pa.string(), n, [validity, pa.py_buffer(out_offsets), pa.py_buffer(out_data)],
                                  null_count=text.null_count)
-
-
-def coarse(values: npt.NDArray[np.float64], q: float) -> tuple[I64, B]:
-    """(coarse cell, finite) of every value for step ``q``: ``quantise`` without the other outputs."""
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    cells, finite = np.empty(values.size, np.int64), np.empty(values.size, np.bool_)
-    _coarse(values, float(q), cells, finite)
-    return cells, finite
 
 
 def ks_statistic(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:

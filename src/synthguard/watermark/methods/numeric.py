@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import InputError
-from .. import _kernels
+from .. import _numeric
 from .interface import I8, I64, U64, Bits, MarkMethod, Prepared
 
 F64 = npt.NDArray[np.float64]
@@ -75,20 +75,20 @@ class NumericMark(MarkMethod):
         return 1.25 * self.q + (0.5 * 10.0 ** -self.decimals if self.decimals is not None else 0.0)
 
     def _cells(self, values: pa.Array) -> _Cells:
-        return _Cells(*_kernels.quantise(as_floats(values), self.q))
+        return _Cells(*_numeric.quantise(as_floats(values), self.q))
 
     def read_bits(self, values: pa.Array) -> I8:
         cells = self._cells(values)
         return np.where(cells.finite, cells.bit, -1).astype(np.int8)
 
     def invariant(self, values: pa.Array) -> tuple[U64, npt.NDArray[np.bool_]]:
-        cells, finite = _kernels.coarse(as_floats(values), self.q)
+        cells, finite = _numeric.coarse(as_floats(values), self.q)
         return cells.view(np.uint64), finite
 
     def prepare(self, values: pa.Array, rows: I64, choice: U64) -> Prepared:
-        # One fused pass (``_kernels.condition``): the numpy form of q·(2C + b + ¼ + ½f) allocated a
+        # One fused pass (``_numeric.condition``): the numpy form of q·(2C + b + ¼ + ½f) allocated a
         # dozen column-sized temporaries, a large part of a first release's cost.
-        base, zero, one, keep = _kernels.condition(as_floats(values), self.q, self.decimals, rows)
+        base, zero, one, keep = _numeric.condition(as_floats(values), self.q, self.decimals, rows)
         nulls = values.is_null().to_numpy(zero_copy_only=False) if values.null_count else None
         if not keep.all():
             rows, zero, one = rows[keep], zero[keep], one[keep]
