@@ -7,13 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
-from imagekit import PKI, half, jpeg, make_pki, pixels, product_image, save
+from imagekit import PKI, half, image_cli, jpeg, make_pki, pixels, product_image, save
 from PIL import Image
 
-import synthguard.cli as cli_module
-from clirunner import Result, run_cli
-from synthguard.cli import disclose_image
 from synthguard.config import Settings
 from synthguard.disclosure.images import Credentials, LabelOptions, Provenance, label_image
 from synthguard.workspace import Workspace
@@ -21,24 +17,6 @@ from synthguard.workspace import Workspace
 WID = "00000000c0c0c0c0"
 
 
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, cli_env: Settings, ws: Workspace) -> Settings:
-    """The CLI with ``disclose image`` mounted as cli/disclose.py mounts it, on this test's workspace."""
-    root = typer.Typer()
-    disclose = typer.Typer()
-
-    @root.callback()
-    def _root() -> None:
-        """(test root)"""
-
-    disclose_image.install(disclose)
-    root.add_typer(disclose, name="disclose")
-    monkeypatch.setattr(cli_module, "app", root)
-    return cli_env
-
-
-def image_cli(*args: str) -> Result:
-    return run_cli("disclose", "image", *args)
 
 
 @pytest.fixture
