@@ -1,4 +1,4 @@
-"""Test images, a test PKI and the CLI entry for the image-labelling tests: made here, never downloaded.
+"""Test images and a test PKI for the image-labelling tests: made here, never downloaded.
 
 Images are 512 × 512 product-style pictures (gradients + noise + shapes); the PKI is a root CA →
 intermediate CA → signing certificate chain that c2pa-rs accepts (leaf: not a CA, digitalSignature,
@@ -20,8 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
-
-from clirunner import Result, run_cli
 
 
 def product_image(seed: int = 0, size: tuple[int, int] = (512, 512)) -> Image.Image:
@@ -127,8 +125,3 @@ def make_pki(directory: Path, *, algorithm: str = "es256", name: str = "test") -
     pki.key.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
     return pki
-
-
-def image_cli(*args: str) -> Result:
-    """``synthguard disclose image ARGS`` in-process (use with the ``cli`` fixture)."""
-    return run_cli("disclose", "image", *args)

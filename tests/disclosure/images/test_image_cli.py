@@ -8,12 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from imagekit import PKI, half, image_cli, jpeg, make_pki, pixels, product_image, save, strip_metadata
+from imagekit import PKI, half, jpeg, make_pki, pixels, product_image, save, strip_metadata
 from PIL import Image
 
+from clirunner import Result, run_cli
 from datasets import META, write_dataset
 from synthguard.config import Settings
 from synthguard.workspace import Workspace
+
+
+def image_cli(*args: str) -> Result:
+    return run_cli("disclose", "image", *args)
 
 
 def _events(ws: Workspace, action: str) -> list[dict[str, object]]:

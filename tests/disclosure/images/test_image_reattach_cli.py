@@ -7,16 +7,20 @@ import json
 from pathlib import Path
 
 import pytest
-from imagekit import PKI, half, image_cli, jpeg, make_pki, pixels, product_image, save
+from imagekit import PKI, half, jpeg, make_pki, pixels, product_image, save
 from PIL import Image
 
+from clirunner import Result, run_cli
 from synthguard.config import Settings
 from synthguard.disclosure.images import Credentials, LabelOptions, Provenance, label_image
 from synthguard.workspace import Workspace
 
+
+def image_cli(*args: str) -> Result:
+    return run_cli("disclose", "image", *args)
+
+
 WID = "00000000c0c0c0c0"
-
-
 
 
 @pytest.fixture
