@@ -41,6 +41,28 @@ def _rotl_py(x: Any, r: Any) -> Any:
 _rotl = _jit(_rotl_py)
 
 
+def _sipround_py(v0: Any, v1: Any, v2: Any, v3: Any) -> tuple[Any, Any, Any, Any]:
+    """One SipRound (the paper's ARX network on the four state words)."""
+    v0 += v1
+    v1 = _rotl(v1, 13)
+    v1 ^= v0
+    v0 = _rotl(v0, 32)
+    v2 += v3
+    v3 = _rotl(v3, 16)
+    v3 ^= v2
+    v0 += v3
+    v3 = _rotl(v3, 21)
+    v3 ^= v0
+    v2 += v1
+    v1 = _rotl(v1, 17)
+    v1 ^= v2
+    v2 = _rotl(v2, 32)
+    return v0, v1, v2, v3
+
+
+_sipround = jit(_sipround_py, error_model="numpy", inline="always")
+
+
 def _siphash_u64_py(k0: Any, k1: Any, m: Any) -> Any:
     """SipHash-2-4 of the 8 little-endian bytes of ``m`` under the key ``(k0, k1)``."""
     v0 = k0 ^ _C0
@@ -49,38 +71,12 @@ def _siphash_u64_py(k0: Any, k1: Any, m: Any) -> Any:
     v3 = k1 ^ _C3
     for block in (m, _LEN8):
         v3 ^= block
-        for _ in range(2):
-            v0 += v1
-            v1 = _rotl(v1, 13)
-            v1 ^= v0
-            v0 = _rotl(v0, 32)
-            v2 += v3
-            v3 = _rotl(v3, 16)
-            v3 ^= v2
-            v0 += v3
-            v3 = _rotl(v3, 21)
-            v3 ^= v0
-            v2 += v1
-            v1 = _rotl(v1, 17)
-            v1 ^= v2
-            v2 = _rotl(v2, 32)
+        for _ in range(2):  # c = 2 compression rounds
+            v0, v1, v2, v3 = _sipround(v0, v1, v2, v3)
         v0 ^= block
     v2 ^= _FF
-    for _ in range(4):
-        v0 += v1
-        v1 = _rotl(v1, 13)
-        v1 ^= v0
-        v0 = _rotl(v0, 32)
-        v2 += v3
-        v3 = _rotl(v3, 16)
-        v3 ^= v2
-        v0 += v3
-        v3 = _rotl(v3, 21)
-        v3 ^= v0
-        v2 += v1
-        v1 = _rotl(v1, 17)
-        v1 ^= v2
-        v2 = _rotl(v2, 32)
+    for _ in range(4):  # d = 4 finalisation rounds
+        v0, v1, v2, v3 = _sipround(v0, v1, v2, v3)
     return v0 ^ v1 ^ v2 ^ v3
 
 
