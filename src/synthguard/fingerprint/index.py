@@ -53,22 +53,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError, NotFoundError
-from .segment import (
+from .segment import Segment, build_file, build_segment, fsync_dir, temp_name
+from .segment_format import (
     TEMP_SUFFIX,
     BoolArray,
     I32Array,
     Layout,
     Memory,
-    Segment,
     SegmentInfo,
     U64Array,
     Verify,
     as_fingerprints,
-    build_file,
-    build_segment,
-    fsync_dir,
     plan_for,
-    temp_name,
 )
 
 _log = logging.getLogger(__name__)
