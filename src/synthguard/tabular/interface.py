@@ -24,9 +24,9 @@ class Reader(ABC):
 
     def inspect(self, path: Path) -> TableInfo:
         """Schema and row count; the default reads every batch (so it also validates every row)."""
-        return self.scan(path, _ignore)
+        return self.scan(path)
 
-    def scan(self, path: Path, observe: BatchObserver, batch_rows: int = 1 << 20) -> TableInfo:
+    def scan(self, path: Path, observe: BatchObserver | None = None, batch_rows: int = 1 << 20) -> TableInfo:
         """Schema and row count in the same pass that hands every batch to ``observe``, so a caller that
         needs both (register: describe and fingerprint) reads a CSV or JSON Lines file once."""
         rows = 0
@@ -34,7 +34,8 @@ class Reader(ABC):
         for batch in self.batches(path, batch_rows):
             schema = schema or batch.schema
             rows += batch.num_rows
-            observe(batch)
+            if observe is not None:
+                observe(batch)
         if schema is None:
             raise InputError("no columns found", path=str(path))
         return TableInfo(self.format, columns_of(schema), rows)
@@ -42,9 +43,6 @@ class Reader(ABC):
 
 BatchObserver = Callable[[pa.RecordBatch], None]
 
-
-def _ignore(_batch: pa.RecordBatch) -> None:
-    pass
 
 
 def columns_of(schema: pa.Schema) -> tuple[Column, ...]:
