@@ -30,7 +30,7 @@ retired, which stops its entries matching at once, and the next compaction drops
 writer first deletes the leftovers of killed writers: temporary files, ``*.retired`` files and segment
 files the manifest does not list.
 
-The segment file format and why the index is hand-written are in :mod:`synthguard.fingerprint.segment`.
+The segment file format and why the index is hand-written are in :mod:`synthguard.fingerprint.segment_format`.
 """
 
 from __future__ import annotations
