@@ -13,11 +13,17 @@ data=Path("exports/customers.parquet"))``:
    the gate knows a copy by its marks) and stores the release and its ``release.create`` audit entry.
 
 A failure at any step leaves no output file, no version and no release row, and is audited
-(``release.create``, outcome failure).
+(``release.create``, outcome failure). The copy is staged under its final name in a hidden directory next
+to ``out`` and moved into place only after the transaction commits, so even a killed process never leaves
+a watermarked copy under ``out`` that no release records (at worst a recorded release whose copy is still
+in the hidden staging directory).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -29,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from sqlalchemy.exc import IntegrityError
 
+from ..atomicfile import fsync_directory
 from ..catalog import register as catalog_register
 from ..catalog.digest import digest_paths
 from ..catalog.records import find_version, version_of
@@ -147,7 +154,7 @@ def release(ws: Workspace, ref: str, *, recipient: str, purpose: str, out: Path 
 
 def release_request(ws: Workspace, request: ReleaseRequest) -> ReleaseResult:
     """Write, register and record one release (see the module docstring); failures are audited."""
-    written: Path | None = None
+    staged: Path | None = None
     try:
         source = _source_version(ws, request.ref)
         _check_risk(ws, source, request.override_risk)
@@ -159,15 +166,16 @@ def release_request(ws: Workspace, request: ReleaseRequest) -> ReleaseResult:
         marked_plan = plan(table, scheme, key.secret)
         marked = embed(marked_plan, codeword(key.secret, release_id, scheme.code_length))
         cost = utility_cost(table, marked, [t.column for t in scheme.targets])
-        written = _write(marked, request.out, source)
+        staged = _write(marked, _staging_path(request.out), source)
         try:
-            stored = _store(ws, request, source, written, release_id, scheme, table, cost, marked_plan.marks)
+            stored = _store(ws, request, source, staged, release_id, scheme, table, cost, marked_plan.marks)
         except IntegrityError as exc:  # a concurrent register took the version number (as catalog.register)
             raise InputError(f"dataset {source.name!r} changed concurrently; retry") from exc
+        _publish(staged, request.out)
         return ReleaseResult(stored, scheme, marked_plan.marks, tuple(notes))
     except BaseException as exc:
-        if written is not None:
-            written.unlink(missing_ok=True)
+        if staged is not None:
+            _discard(staged)
         if isinstance(exc, SynthGuardError):
             ws.record("release.create", request.ref, outcome="failure",
                       details={"recipient": request.recipient, "error": exc.diagnostics()})
@@ -240,6 +248,23 @@ def _write(table: pa.Table, out: Path, source: DatasetVersion) -> Path:
         raise
 
 
+def _staging_path(out: Path) -> Path:
+    """``out``'s name inside a fresh hidden directory next to it (the manifest path is the file's name)."""
+    return out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.synthguard-release" / out.name
+
+
+def _publish(staged: Path, out: Path) -> None:
+    os.replace(staged, out)
+    staged.parent.rmdir()
+    fsync_directory(out.parent)
+
+
+def _discard(staged: Path) -> None:
+    staged.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        staged.parent.rmdir()
+
+
 def _copy_request(request: ReleaseRequest, source: DatasetVersion, written: Path, release_id: str) -> RegisterRequest:
     # No fp-v1 fingerprints: the marks changed the values, and the gate knows a copy by its marks (the
     # watermark detector) and its Parquet stamp; fingerprints would add every copy's rows to the index
@@ -257,6 +282,8 @@ def _store(ws: Workspace, request: ReleaseRequest, source: DatasetVersion, writt
     and its ``release.create`` entry, all in one transaction: a failure leaves neither."""
     copy = _copy_request(request, source, written, release_id)
     prepared = catalog_register.prepare(copy)
+    # Read from the staging directory; the version records where the copy will live.
+    prepared = dataclasses.replace(prepared, locations={rel: str(request.out.resolve()) for rel in prepared.locations})
     sha256 = "sha256:" + prepared.manifest.files[0].sha256
     now = datetime.now(UTC)
     watermark = {"scheme_id": scheme.id, "key_id": scheme.key_id, "fraction": scheme.fraction,
