@@ -17,18 +17,14 @@ which dataset version?". This module answers that at ingest speed from files on 
 
 The index directory
 -------------------
-``index.json`` holds ``{"format": "synthguard-fingerprint-index", "version": 1, "next_seq": N,
-"segments": [{"file", "keys": [{"key", "seq", "retired"}], "count", "exact", "layout", "bucket_bits",
-"bytes", "sha256"}]}``: each file with the keys it serves (a plain segment one, a merged segment one per owner),
-each key with its insertion sequence number (which orders :meth:`~FingerprintIndex.keys`). It is
-replaced atomically (temporary file, fsync, rename). Writers (add, retire, compact) take an exclusive
-``flock`` on ``.lock`` and re-read the manifest under it; readers take no lock and use the snapshot they
-last read (:meth:`FingerprintIndex.refresh` re-reads it; a probe re-reads it by itself if a listed file
-has gone). Retiring a plain segment's key rewrites the manifest, then renames the file to ``*.retired``
-and deletes it (a reader that has it mapped keeps working); retiring a key of a merged segment marks it
-retired, which stops its entries matching at once, and the next compaction drops them. Under the lock a
-writer first deletes the leftovers of killed writers: temporary files, ``*.retired`` files and segment
-files the manifest does not list.
+``index.json`` (:mod:`synthguard.fingerprint.index_manifest`) lists the segment files and their keys.
+Writers (add, retire, compact) take an exclusive ``flock`` on ``.lock`` and re-read the manifest under it;
+readers take no lock and use the snapshot they last read (:meth:`FingerprintIndex.refresh` re-reads it; a
+probe re-reads it by itself if a listed file has gone). Retiring a plain segment's key rewrites the
+manifest, then renames the file to ``*.retired`` and deletes it (a reader that has it mapped keeps working);
+retiring a key of a merged segment marks it retired, which stops its entries matching at once, and the next
+compaction drops them. Under the lock a writer first deletes the leftovers of killed writers: temporary
+files, ``*.retired`` files and segment files the manifest does not list.
 
 The segment file format and why the index is hand-written are in :mod:`synthguard.fingerprint.segment_format`.
 """
@@ -38,22 +34,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
-import json
 import logging
 import os
 import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError, NotFoundError
-from .segment import Segment, build_file, build_segment, fsync_dir, temp_name
+from .index_manifest import MAX_OWNERS, SEGMENT_SUFFIX, Entry, Key, Snapshot, check_key, read_manifest, write_manifest
+from .segment import Segment, build_file, build_segment
 from .segment_format import (
     TEMP_SUFFIX,
     BoolArray,
@@ -71,80 +65,15 @@ _log = logging.getLogger(__name__)
 
 _LOCK = ".lock"
 _MANIFEST = "index.json"
-_MANIFEST_FORMAT = "synthguard-fingerprint-index"
-_MANIFEST_VERSION = 1
-_MAX_KEY_LENGTH = 256
-_MAX_OWNERS = 65535
 _MERGED_PREFIX = "merged-"
 _OPEN_ATTEMPTS = 3
 _PLAIN_PREFIX = "seg-"
 _PROBE_BLOCK = 1 << 16
 _RETIRED_SUFFIX = ".retired"
-_SEGMENT_SUFFIX = ".sgfp"
 DEFAULT_MAX_SEGMENTS = 2
 
 __all__ = ["DEFAULT_MAX_SEGMENTS", "FingerprintIndex", "Layout", "Memory", "Segment", "SegmentInfo", "Verify",
            "build_segment"]
-
-
-@dataclass(frozen=True)
-class _Key:
-    key: str
-    seq: int
-    retired: bool = False
-
-
-@dataclass(frozen=True)
-class _Entry:
-    file: str
-    keys: tuple[_Key, ...]  # a plain segment has one; a merged segment's owner o is keys[o]
-    count: int
-    exact: bool
-    layout: Literal["compact", "full"]
-    bucket_bits: int
-    nbytes: int
-    sha256: str
-
-    @property
-    def live(self) -> list[_Key]:
-        return [k for k in self.keys if not k.retired]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "keys": [{"key": k.key, "seq": k.seq, "retired": k.retired} for k in self.keys],
-                "count": self.count, "exact": self.exact, "layout": self.layout, "bucket_bits": self.bucket_bits,
-                "bytes": self.nbytes, "sha256": self.sha256}
-
-    @classmethod
-    def from_json(cls, data: Any) -> _Entry:
-        layout = data["layout"]
-        if layout not in ("compact", "full"):
-            raise ValueError(f"unknown layout {layout!r}")
-        file = str(data["file"])
-        if "/" in file or file.startswith(".") or not file.endswith(_SEGMENT_SUFFIX):
-            raise ValueError(f"bad segment file name {file!r}")
-        keys = tuple(_Key(str(k["key"]), int(k["seq"]), bool(k["retired"])) for k in data["keys"])
-        if not keys or len(keys) > _MAX_OWNERS:
-            raise ValueError(f"segment {file} lists {len(keys)} keys")
-        return cls(file, keys, int(data["count"]), bool(data["exact"]), layout, int(data["bucket_bits"]),
-                   int(data["bytes"]), str(data["sha256"]))
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    entries: tuple[_Entry, ...]
-    next_seq: int
-
-    def order(self) -> list[str]:
-        """Live keys by insertion (sequence) order: the probe positions."""
-        return [k.key for k in sorted((k for e in self.entries for k in e.live), key=lambda k: k.seq)]
-
-    def find(self, key: str) -> _Entry | None:
-        return next((e for e in self.entries if any(k.key == key for k in e.live)), None)
-
-
-def _check_key(key: str) -> None:
-    if not isinstance(key, str) or not key or len(key) > _MAX_KEY_LENGTH or not key.isprintable():
-        raise InputError(f"invalid segment key {key!r}: 1 to {_MAX_KEY_LENGTH} printable characters", field="key")
 
 
 class FingerprintIndex:
@@ -165,9 +94,9 @@ class FingerprintIndex:
         self.verify: Verify = verify
         self.memory: Memory = memory
         self.max_segments = max_segments
-        self._snapshot = _Snapshot((), 0)
+        self._snapshot = Snapshot((), 0)
         self._keys: list[str] = []
-        self._plans: list[tuple[_Entry, I32Array, int]] = []  # entry, owner -> position, smallest position
+        self._plans: list[tuple[Entry, I32Array, int]] = []  # entry, owner -> position, smallest position
         self._open: dict[str, Segment] = {}
         self._opening = threading.Lock()
         self.refresh()
@@ -178,34 +107,14 @@ class FingerprintIndex:
     def manifest_path(self) -> Path:
         return self.directory / _MANIFEST
 
-    def _read_manifest(self) -> _Snapshot:
-        try:
-            text = self.manifest_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return _Snapshot((), 0)
-        except OSError as exc:
-            raise InputError(f"cannot read the fingerprint index manifest: {exc.strerror or exc}",
-                             path=str(self.manifest_path)) from exc
-        try:
-            data = json.loads(text)
-            if data.get("format") != _MANIFEST_FORMAT:
-                raise ValueError("not a fingerprint index manifest")
-            if data.get("version") != _MANIFEST_VERSION:
-                raise ValueError(f"manifest version {data.get('version')!r}; this SynthGuard reads "
-                                 f"{_MANIFEST_VERSION}")
-            snapshot = _Snapshot(tuple(_Entry.from_json(item) for item in data["segments"]), int(data["next_seq"]))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InputError(f"corrupt fingerprint index manifest: {exc}", path=str(self.manifest_path)) from exc
-        live = [k.key for e in snapshot.entries for k in e.live]
-        if len(set(live)) != len(live):
-            raise InputError("corrupt fingerprint index manifest: duplicate key", path=str(self.manifest_path))
-        return snapshot
+    def _read_manifest(self) -> Snapshot:
+        return read_manifest(self.manifest_path)
 
     def refresh(self) -> None:
         """Re-read the manifest; segments no longer listed are closed."""
         self._use(self._read_manifest())
 
-    def _use(self, snapshot: _Snapshot) -> None:
+    def _use(self, snapshot: Snapshot) -> None:
         files = {e.file for e in snapshot.entries}
         for file in [f for f in self._open if f not in files]:
             self._open.pop(file).close()
@@ -250,7 +159,7 @@ class FingerprintIndex:
         """Entries over all segment files (a fingerprint held by two keys counts twice)."""
         return sum(e.count for e in self._snapshot.entries)
 
-    def _segment(self, entry: _Entry) -> Segment:
+    def _segment(self, entry: Entry) -> Segment:
         segment = self._open.get(entry.file)
         if segment is None:
             segment = Segment.open(self.directory / entry.file, verify=self.verify, memory=self.memory)
@@ -310,7 +219,7 @@ class FingerprintIndex:
     # -- writing
 
     @contextlib.contextmanager
-    def _writer(self) -> Iterator[_Snapshot]:
+    def _writer(self) -> Iterator[Snapshot]:
         """Hold the writer lock; yields a fresh snapshot after removing the leftovers of dead writers."""
         self.directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.directory / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -325,29 +234,15 @@ class FingerprintIndex:
     def _clean(self) -> None:
         live = {e.file for e in self._snapshot.entries}
         for name in os.listdir(self.directory):
-            ours = name.endswith(_SEGMENT_SUFFIX) and name.startswith((_PLAIN_PREFIX, _MERGED_PREFIX))
+            ours = name.endswith(SEGMENT_SUFFIX) and name.startswith((_PLAIN_PREFIX, _MERGED_PREFIX))
             if name.endswith((TEMP_SUFFIX, _RETIRED_SUFFIX)) or (ours and name not in live):
                 _log.info("removing leftover %s from %s", name, self.directory)
                 with contextlib.suppress(FileNotFoundError):
                     (self.directory / name).unlink()
 
-    def _commit(self, snapshot: _Snapshot) -> None:
+    def _commit(self, snapshot: Snapshot) -> None:
         """Write ``snapshot`` as the manifest, atomically, and use it."""
-        data = {"format": _MANIFEST_FORMAT, "version": _MANIFEST_VERSION, "next_seq": snapshot.next_seq,
-                "segments": [e.to_json() for e in snapshot.entries]}
-        temp = temp_name(self.manifest_path)
-        try:
-            with open(temp, "x", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.manifest_path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            raise
-        fsync_dir(self.directory)
+        write_manifest(self.manifest_path, snapshot)
         self._use(snapshot)
 
     def _delete(self, file: str) -> None:
@@ -368,18 +263,18 @@ class FingerprintIndex:
         A key already in the index raises InputError (retire it first to replace it). Returns the built
         segment (which the automatic compaction may since have merged into another file).
         """
-        _check_key(key)
+        check_key(key)
         fps = as_fingerprints(fingerprints)
         plan = plan_for(fps.size, exact, layout)
         with self._writer() as snapshot:
             if key in self._keys:
                 raise InputError(f"fingerprint segment {key!r} already exists", path=str(self.directory),
                                  field="key")
-            info = build_file(fps, self.directory / f"{_PLAIN_PREFIX}{uuid.uuid4().hex}{_SEGMENT_SUFFIX}", plan, exact)
-            entry = _Entry(info.path.name, (_Key(key, snapshot.next_seq),), info.count, info.exact, info.layout,
+            info = build_file(fps, self.directory / f"{_PLAIN_PREFIX}{uuid.uuid4().hex}{SEGMENT_SUFFIX}", plan, exact)
+            entry = Entry(info.path.name, (Key(key, snapshot.next_seq),), info.count, info.exact, info.layout,
                            info.bucket_bits, info.nbytes, info.sha256)
             try:
-                self._commit(_Snapshot((*snapshot.entries, entry), snapshot.next_seq + 1))
+                self._commit(Snapshot((*snapshot.entries, entry), snapshot.next_seq + 1))
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
                     info.path.unlink()
@@ -401,11 +296,11 @@ class FingerprintIndex:
                 return False
             others = tuple(e for e in snapshot.entries if e is not entry)
             if len(entry.live) == 1:
-                self._commit(_Snapshot(others, snapshot.next_seq))
+                self._commit(Snapshot(others, snapshot.next_seq))
                 self._delete(entry.file)
             else:
                 keys = tuple(dataclasses.replace(k, retired=True) if k.key == key else k for k in entry.keys)
-                self._commit(_Snapshot((*others, dataclasses.replace(entry, keys=keys)), snapshot.next_seq))
+                self._commit(Snapshot((*others, dataclasses.replace(entry, keys=keys)), snapshot.next_seq))
         return True
 
     def compact(self, *, tiered: bool = False) -> list[SegmentInfo]:
@@ -434,19 +329,19 @@ class FingerprintIndex:
             if len(group) < 2 and (tiered or not any(k.retired for e in group for k in e.keys)):
                 continue
             live = sorted((k for e in group for k in e.live), key=lambda k: k.seq)
-            if len(live) > _MAX_OWNERS:
+            if len(live) > MAX_OWNERS:
                 if tiered:
                     _log.warning("not compacting %s: %d keys exceed %d per segment", self.directory, len(live),
-                                 _MAX_OWNERS)
+                                 MAX_OWNERS)
                     continue
-                raise InputError(f"cannot merge {len(live)} keys into one segment (at most {_MAX_OWNERS})",
+                raise InputError(f"cannot merge {len(live)} keys into one segment (at most {MAX_OWNERS})",
                                  path=str(self.directory))
             info = self._merge(group, live)
-            entry = _Entry(info.path.name, tuple(live), info.count, info.exact, info.layout, info.bucket_bits,
+            entry = Entry(info.path.name, tuple(live), info.count, info.exact, info.layout, info.bucket_bits,
                            info.nbytes, info.sha256)
             snapshot = self._snapshot
             try:
-                self._commit(_Snapshot((entry, *(e for e in snapshot.entries if e not in group)), snapshot.next_seq))
+                self._commit(Snapshot((entry, *(e for e in snapshot.entries if e not in group)), snapshot.next_seq))
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
                     info.path.unlink()
@@ -456,7 +351,7 @@ class FingerprintIndex:
             built.append(dataclasses.replace(info, keys=tuple(k.key for k in live)))
         return built
 
-    def _merge(self, group: list[_Entry], live: list[_Key]) -> SegmentInfo:
+    def _merge(self, group: list[Entry], live: list[Key]) -> SegmentInfo:
         """Build one owned segment from ``group``'s live entries; owner ``o`` is ``live[o]``."""
         owner_of = {k.key: o for o, k in enumerate(live)}
         parts: list[list[U64Array]] = [[] for _ in live]
@@ -479,7 +374,7 @@ class FingerprintIndex:
             plan = plan_for(fps.size, exact, "auto", owned=True)
         else:
             plan = plan_for(fps.size, False, "compact", owned=True)
-        target = self.directory / f"{_MERGED_PREFIX}{uuid.uuid4().hex}{_SEGMENT_SUFFIX}"
+        target = self.directory / f"{_MERGED_PREFIX}{uuid.uuid4().hex}{SEGMENT_SUFFIX}"
         return build_file(fps, target, plan, exact, owner_bounds)
 
     # -- lifetime
